@@ -1,0 +1,13 @@
+"""Script writers by name (settings `writer=` / `--writer`)."""
+
+from __future__ import annotations
+
+from generator.script.base import ScriptWriter
+
+
+def get_writer(name: str) -> ScriptWriter:
+    if name == "template":
+        from generator.script.template_writer import TemplateWriter
+
+        return TemplateWriter()
+    raise ValueError(f"unknown script writer '{name}'; choose template or openai")

@@ -1,0 +1,52 @@
+"""Settings from the environment (DAIHUO_*, OPENAI_*), with defaults that work offline."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = PACKAGE_ROOT / "assets"
+PROMPTS_DIR = PACKAGE_ROOT / "prompts"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DAIHUO_", extra="ignore")
+
+    out: Path = Field(default=Path("out"), description="root folder of all outputs (DAIHUO_OUT)")
+    writer: str = "template"
+    voice: str = "espeak"
+    host: str = "none"
+    redis_url: str | None = None
+    api_keys: str = ""
+    # LLM engine (OpenAI-compatible endpoint).
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 60.0
+    llm_max_retries: int = 4
+    llm_max_requests: int = 200
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    tts_model: str = "tts-1"
+    tts_voice: str = "alloy"
+    # Rendering.
+    encoder: str = Field(default="auto", description="auto (h264_nvenc when present, else libx264), libx264, h264_nvenc")
+    x264_preset: str = "veryfast"
+    crf: int = 23
+    threads: int = 0
+    # Limits on what a sheet may ask of us.
+    max_rows: int = 1000
+    max_field_chars: int = 2000
+    max_image_pixels: int = 40_000_000
+    max_image_bytes: int = 20_000_000
+    fetch_timeout: float = 10.0
+    # The AIGC implicit label (GB 45438-2025): who produced the content.
+    content_producer: str = "daihuo"
+    content_propagator: str = ""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
