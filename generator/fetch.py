@@ -16,6 +16,7 @@ import socket
 import tempfile
 import time
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -26,13 +27,14 @@ from generator.settings import Settings, get_settings
 
 # Formats the renderer can use. Opening only these keeps Pillow away from plugins that shell out
 # (EPS runs Ghostscript) or that nobody puts on a product page.
-IMAGE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "MPO", "TIFF")
+IMAGE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG also opens MPO
 _EXTENSIONS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
 MAX_REDIRECTS = 3
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
 _USER_AGENT = "daihuo/0.1 (product image fetch)"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AllowPrivate = bool | Collection[str]
 
 
 class ImageProblem(ValueError):
@@ -96,10 +98,12 @@ def is_public_address(ip: IPAddress) -> bool:
     return not bad and ip.is_global
 
 
-def resolve_public(host: str, port: int, *, allow_private: bool = False) -> IPAddress:
+def resolve_public(host: str, port: int, *, allow_private: AllowPrivate = False) -> IPAddress:
     """Resolve HOST and return an address to connect to; refuse if ANY resolved address is not public.
 
     allow_private exists for tests that serve images from 127.0.0.1; production callers never set it.
+    True allows every address; a collection of IP strings allows just those (so a test can still see a
+    redirect to another private address refused).
     """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -113,14 +117,18 @@ def resolve_public(host: str, port: int, *, allow_private: bool = False) -> IPAd
             addresses.append(ip)
     if not addresses:
         raise FetchError(f"the host {host!r} has no address; check the URL")
-    if not allow_private:
-        refused = [str(ip) for ip in addresses if not is_public_address(ip)]
+    if allow_private is not True:
+        refused = [str(ip) for ip in addresses if not is_public_address(ip) and not _allowed(ip, allow_private)]
         if refused:
             raise FetchError(
                 f"the host {host!r} resolves to a non-public address ({', '.join(refused)}); only images on "
                 "public internet hosts are fetched — put the file next to the sheet instead"
             )
     return addresses[0]
+
+
+def _allowed(ip: IPAddress, allow_private: AllowPrivate) -> bool:
+    return allow_private is True or (not isinstance(allow_private, bool) and str(ip) in allow_private)
 
 
 def _check_url(url: str) -> tuple[str, int]:
@@ -157,7 +165,7 @@ def fetch_image(
     cache_dir: Path,
     *,
     settings: Settings | None = None,
-    allow_private: bool = False,
+    allow_private: AllowPrivate = False,
     max_redirects: int = MAX_REDIRECTS,
 ) -> Path:
     """Download the image at URL into CACHE_DIR (atomically) and return its path; raise FetchError.
@@ -186,7 +194,7 @@ def fetch_image(
         tmp.unlink(missing_ok=True)
 
 
-def _download(url: str, *, settings: Settings, allow_private: bool, max_redirects: int) -> bytes:
+def _download(url: str, *, settings: Settings, allow_private: AllowPrivate, max_redirects: int) -> bytes:
     timeout = settings.fetch_timeout
     deadline = time.monotonic() + timeout
     cap = settings.max_image_bytes

@@ -32,7 +32,7 @@ from typing import Any, get_args
 
 import yaml
 
-from generator.fetch import FetchError, ImageProblem, check_image, fetch_image
+from generator.fetch import AllowPrivate, FetchError, ImageProblem, check_image, fetch_image
 from generator.models import Language, Product, RowError, SheetResult
 from generator.settings import Settings, get_settings
 
@@ -497,7 +497,8 @@ def _length(value: Any) -> int:
 
 
 def map_columns(table: Table) -> tuple[dict[str, str], list[str]]:
-    """Header -> canonical field, plus warnings; raise SheetError when sku or title has no column."""
+    """Every recognised header -> canonical field, plus warnings; raise SheetError when sku or title has
+    no column. (JSON items may each use a different alias, so all aliases are kept; `fields_of` picks.)"""
     mapping: dict[str, str] = {}
     notes: list[str] = []
     used: dict[str, str] = {}
@@ -507,11 +508,11 @@ def map_columns(table: Table) -> tuple[dict[str, str], list[str]]:
             if not header.startswith("(column ") or any(not _is_empty(r.cells.get(header)) for r in table.rows):
                 notes.append(f"{table.source}: column '{header}' is not used (not a known column name)")
             continue
-        if name in used:
-            notes.append(f"{table.source}: columns '{used[name]}' and '{header}' both mean {name}; using '{used[name]}'")
-            continue
-        used[name] = header
         mapping[header] = name
+        if name not in used:
+            used[name] = header
+        elif not table.items:
+            notes.append(f"{table.source}: columns '{used[name]}' and '{header}' both mean {name}; using '{used[name]}'")
     missing = [f for f in REQUIRED if f not in used]
     if missing and (table.rows or not table.items):
         found = ", ".join(h for h in table.headers if not h.startswith("(column ")) or "(none)"
@@ -524,11 +525,21 @@ def map_columns(table: Table) -> tuple[dict[str, str], list[str]]:
     return mapping, notes
 
 
+def fields_of(headers: Iterable[str], mapping: dict[str, str]) -> dict[str, str]:
+    """Canonical field -> the first of HEADERS that names it."""
+    header_of: dict[str, str] = {}
+    for header in headers:
+        name = mapping.get(header)
+        if name is not None and name not in header_of:
+            header_of[name] = header
+    return header_of
+
+
 def parse_table(table: Table, *, settings: Settings | None = None) -> SheetResult:
     """Validate every row of TABLE; good rows become Products whose `images` are still as written."""
     settings = settings or get_settings()
     mapping, notes = map_columns(table)
-    header_of = {f: h for h, f in mapping.items()}
+    sheet_fields = fields_of(table.headers, mapping)
     result = SheetResult(errors=list(table.errors), warnings=[*table.warnings, *notes])
     if table.overflow_row is not None:
         unit = "items" if table.items else "product rows"
@@ -542,6 +553,7 @@ def parse_table(table: Table, *, settings: Settings | None = None) -> SheetResul
         )
     seen: dict[str, int] = {}
     for raw in table.rows:
+        header_of = fields_of(raw.cells, mapping) if table.items else sheet_fields
         product, errors = parse_row(raw, header_of, table=table, settings=settings, seen=seen)
         result.errors.extend(errors)
         if product is not None:
@@ -647,7 +659,7 @@ class ImageResolver:
     base_dir: Path
     settings: Settings
     image_cache: Path | None = None
-    allow_private: bool = False  # tests only: lets fetch reach a 127.0.0.1 server
+    allow_private: AllowPrivate = False  # tests only: lets fetch reach a 127.0.0.1 server
     _memo: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def resolve(self, ref: str) -> tuple[str | None, str | None]:
@@ -714,7 +726,7 @@ def attach_images(result: SheetResult, resolver: ImageResolver, *, items: bool =
 # ---------------------------------------------------------------------------------------------------
 
 
-def read_sheet(path: Path, *, image_cache: Path | None = None, settings: Settings | None = None, allow_private: bool = False) -> SheetResult:
+def read_sheet(path: Path, *, image_cache: Path | None = None, settings: Settings | None = None, allow_private: AllowPrivate = False) -> SheetResult:
     """Read a product sheet file. Raises SheetError when the file as a whole is unusable; bad rows are
     RowErrors in the result and the other rows are still returned. allow_private is for tests only."""
     settings = settings or get_settings()
@@ -732,7 +744,7 @@ def read_products_json(
     source: str = "<json>",
     image_cache: Path | None = None,
     settings: Settings | None = None,
-    allow_private: bool = False,
+    allow_private: AllowPrivate = False,
 ) -> SheetResult:
     """Products from an already-parsed JSON body (the HTTP API); image paths are relative to BASE_DIR."""
     settings = settings or get_settings()
