@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -24,13 +25,14 @@ import tempfile
 import unicodedata
 import warnings as pywarnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, get_args
 
 import yaml
+from pydantic import ValidationError
 
 from generator.fetch import AllowPrivate, FetchError, ImageProblem, check_image, fetch_image
 from generator.models import Language, Product, RowError, SheetResult
@@ -143,19 +145,40 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def _table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int) -> Table:
-    """Rows of cells (first non-empty row = header) -> Table; stops reading after max_rows data rows."""
-    headers: list[str] | None = None
-    rows: list[RawRow] = []
-    overflow: int | None = None
-    notes: list[str] = []
+HEADER_SEARCH_ROWS = 10
+
+
+def _non_empty_rows(grid: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[Any]]]:
     for number, raw in enumerate(grid, start=1):
         cells = list(raw)
-        if all(_is_empty(c) for c in cells):
-            continue  # empty rows are skipped silently, and do not count
-        if headers is None:
-            headers = _unique_headers(cells)
-            continue
+        if not all(_is_empty(c) for c in cells):  # empty rows are skipped silently, and do not count
+            yield number, cells
+
+
+def _is_header(cells: Sequence[Any]) -> bool:
+    names = {_ALIAS_INDEX.get(header_key(clean_text(c))) for c in cells if isinstance(c, str)}
+    return all(f in names for f in REQUIRED)
+
+
+def _table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int) -> Table:
+    """Rows of cells -> Table; stops reading after max_rows data rows.
+
+    The header is the first row naming both sku and title among the first few non-empty rows (merchant
+    sheets often carry a title row such as "双11活动商品表" above it), else the first non-empty row.
+    """
+    rows_in = _non_empty_rows(grid)
+    head = list(itertools.islice(rows_in, HEADER_SEARCH_ROWS))
+    if not head:
+        raise SheetError(source, "the sheet is empty (no header row)", "put the column names in row 1 and one product per row below")
+    at = next((i for i, (_, cells) in enumerate(head) if _is_header(cells)), 0)
+    header_number, header_cells = head[at]
+    headers = _unique_headers(header_cells)
+    notes: list[str] = []
+    if at:
+        notes.append(f"{source}: the column names were found in row {header_number}; the rows above it are ignored")
+    rows: list[RawRow] = []
+    overflow: int | None = None
+    for number, cells in itertools.chain(head[at + 1 :], rows_in):
         if len(rows) >= max_rows:
             overflow = number
             break
@@ -165,8 +188,6 @@ def _table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: in
                          "(a comma inside a cell must be quoted — export the CSV from Excel/WPS)")
         padded = cells + [None] * (len(headers) - len(cells))
         rows.append(RawRow(number, dict(zip(headers, padded, strict=False))))
-    if headers is None:
-        raise SheetError(source, "the sheet is empty (no header row)", "put the column names in row 1 and one product per row below")
     return Table(source=source, headers=headers, rows=rows, overflow_row=overflow, warnings=notes)
 
 
@@ -640,8 +661,11 @@ def parse_row(
         values["images"] = images[:MAX_IMAGES_PER_PRODUCT]
     if errors:
         return None, errors
-    product = Product(**values, source=table.source, row=raw.number, warnings=row_notes)
-    return product, []
+    try:
+        return Product(**values, source=table.source, row=raw.number, warnings=row_notes), []
+    except ValidationError as exc:  # the checks above should make this unreachable; never crash a sheet on it
+        fail("(row)", f"the row could not be read ({exc.errors()[0].get('msg', exc)})", "check the values in this row")
+        return None, errors
 
 
 # ---------------------------------------------------------------------------------------------------

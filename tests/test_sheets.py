@@ -201,6 +201,15 @@ def test_missing_required_column_is_a_sheet_error(tmp_path: Path) -> None:
     assert "商品编码" in caught.value.fix and "货号" in caught.value.fix  # the accepted names
 
 
+def test_title_row_above_the_header_and_shifted_cells(tmp_path: Path) -> None:
+    rows = [["双11活动商品表", "", ""], ["", "", ""], ["商品编码", "商品名称", "原价"], ["A1", "保温杯", "129"], ["A2", "毛巾", "9", "多余"]]
+    result = read_sheet(write_csv(tmp_path / "p.csv", rows, "gbk"))
+    assert [(p.sku, p.row) for p in result.products] == [("A1", 4), ("A2", 5)]
+    assert result.errors == []
+    assert "found in row 3" in result.warnings[0]
+    assert "row 5 has more cells than the header" in result.warnings[1]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "problem"),
     [
