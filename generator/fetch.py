@@ -143,7 +143,12 @@ def _check_url(url: str) -> tuple[str, int]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise FetchError(f"the URL has an invalid port ({exc})") from exc
-    return parts.hostname, port
+    try:
+        # The ASCII (IDNA/punycode) form: what DNS, the Host header and TLS need for 例子.中国.
+        host = httpx.URL(url).raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise FetchError(f"the URL's host name is invalid ({exc})") from exc
+    return host, port
 
 
 def cache_name(url: str) -> str:
