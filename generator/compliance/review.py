@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.models import ComplianceReport, CompliancePolicy, Product, Script
+from generator.models import CompliancePolicy, ComplianceReport, Product, Script
 
 
 def review_script(script: Script, product: Product, policy: CompliancePolicy = "fix") -> tuple[Script, ComplianceReport]:

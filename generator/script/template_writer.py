@@ -140,6 +140,14 @@ def fit_to_budget(
         "offer": [offer] if offer else [], "cta": [cta] if cta else [],
     }
     used = FIXED_OVERHEAD + sum(seconds(line) for lines in chosen.values() for line in lines)
+    # Too long even for the spine (short clips): speak the short caption form of the longest lines.
+    for beat in ("offer", "hook", "cta", "demo"):
+        if used <= duration:
+            break
+        for i, line in enumerate(chosen[beat]):
+            short = Line(text=line.shown, caption=line.shown, keywords=line.keywords)
+            used += seconds(short) - seconds(line)
+            chosen[beat][i] = short
     optional: list[tuple[str, Line]] = []
     optional += [("demo", d) for d in demos[1:2]]
     optional += [("pain", pain)] if pain else []

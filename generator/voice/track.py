@@ -26,8 +26,8 @@ LEAD_IN = 0.35
 PAUSE_IN_BEAT = 0.22
 PAUSE_BETWEEN_BEATS = 0.45
 TAIL = 0.8
-MUSIC_GAIN_DB = -20.0
-DUCK_DB = -10.0
+MUSIC_GAIN_DB = -28.0
+DUCK_DB = -8.0
 
 
 class VoiceError(RuntimeError):
@@ -52,7 +52,7 @@ def speak_script(
     index = 0
     for b, beat in enumerate(script.beats):
         for i, line in enumerate(beat.lines):
-            spoken = engine.speak(_speakable(line.text), script.language, work_dir / f"line{index:03d}.wav", speed=speed)
+            spoken = engine.speak(_speakable(line.text, script.language), script.language, work_dir / f"line{index:03d}.wav", speed=speed)
             audio = _trim_silence(_to_array(AudioSegment.from_file(spoken.path)))
             start, end = cursor, cursor + len(audio) / RATE
             timings.append(LineTiming(
@@ -78,13 +78,14 @@ def speak_script(
     )
 
 
-_SPEAK_FIXES = [(re.compile(r"[#＃]\S+"), ""), (re.compile(r"[¥￥]\s*(\d)"), r"\1")]
+_HASHTAG = re.compile(r"[#＃]\S+")
+_YUAN = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)(\s*元)?")
 
 
-def _speakable(text: str) -> str:
-    """What the voice should read: no hashtags, currency signs read as the number (元 follows in the script)."""
-    for pattern, repl in _SPEAK_FIXES:
-        text = pattern.sub(repl, text)
+def _speakable(text: str, language: str) -> str:
+    """What the voice should read: no hashtags; ¥89 read as 89元 / 89 yuan."""
+    text = _HASHTAG.sub("", text)
+    text = _YUAN.sub(r"\1元" if language == "zh" else r"\1 yuan", text)
     return text.strip() or "。"
 
 
