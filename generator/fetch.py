@@ -1,0 +1,267 @@
+"""Image intake: check a local image with Pillow, and fetch an image URL safely.
+
+A product sheet is merchant input, and on the HTTP API it is untrusted input, so a URL in it must not
+become a way to reach this machine's own network (SSRF): only http(s), only public addresses (every
+address the name resolves to is checked, and the connection goes to the checked address so a second DNS
+answer cannot swap it), redirects followed by hand and re-checked, a time limit, a size cap, and the
+bytes must decode as an image before they land in the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import socket
+import tempfile
+import time
+import warnings
+from collections.abc import Collection
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from PIL import Image
+
+from generator.settings import Settings, get_settings
+
+# Formats the renderer can use. Opening only these keeps Pillow away from plugins that shell out
+# (EPS runs Ghostscript) or that nobody puts on a product page.
+IMAGE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG also opens MPO
+_EXTENSIONS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
+MAX_REDIRECTS = 3
+_REDIRECT_CODES = {301, 302, 303, 307, 308}
+_USER_AGENT = "daihuo/0.1 (product image fetch)"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AllowPrivate = bool | Collection[str]
+
+
+class ImageProblem(ValueError):
+    """The file is not an image we can use; the message says why, in words for the merchant."""
+
+
+class FetchError(ValueError):
+    """An image URL could not be fetched; the message says why and is shown as a warning."""
+
+
+def check_image(path: Path, *, max_pixels: int) -> str:
+    """Verify that PATH is a whole, decodable image of at most MAX_PIXELS pixels; return its format.
+
+    The pixel count is checked from the header before any pixel is decoded (and independently of
+    Pillow's process-wide Image.MAX_IMAGE_PIXELS, which other threads may rely on); Pillow's own
+    decompression-bomb guard is still caught in case it fires first.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=IMAGE_FORMATS) as im:
+                width, height = im.size
+                fmt = im.format or "?"
+                if width * height > max_pixels:
+                    raise ImageProblem(
+                        f"is {width}×{height} = {width * height:,} pixels, over the limit of {max_pixels:,} "
+                        "(a decompression-bomb guard); scale it down (2000 px on the long side is plenty) "
+                        "or raise DAIHUO_MAX_IMAGE_PIXELS"
+                    )
+                im.verify()  # structure and checksums, without decoding
+            with Image.open(path, formats=IMAGE_FORMATS) as im:
+                im.load()  # verify() misses truncated pixel data; a full decode does not
+    except ImageProblem:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageProblem(f"is too large to decode safely ({exc}); scale it down") from exc
+    except Image.UnidentifiedImageError as exc:
+        raise ImageProblem(
+            f"is not an image in a supported format ({', '.join(IMAGE_FORMATS)}); re-save it as JPEG or PNG"
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        # Pillow reports damaged files as OSError ("truncated"), SyntaxError (bad PNG chunks) or ValueError.
+        raise ImageProblem(f"is damaged or unreadable ({exc}); re-export it as JPEG or PNG") from exc
+    return fmt
+
+
+def is_public_address(ip: IPAddress) -> bool:
+    """True only for globally routable unicast addresses (IPv6 forms that wrap an IPv4 one are unwrapped)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        for inner in (ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None):
+            if inner is not None and not is_public_address(inner):
+                return False
+    bad = (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+    return not bad and ip.is_global
+
+
+def resolve_public(host: str, port: int, *, allow_private: AllowPrivate = False) -> IPAddress:
+    """Resolve HOST and return an address to connect to; refuse if ANY resolved address is not public.
+
+    allow_private exists for tests that serve images from 127.0.0.1; production callers never set it.
+    True allows every address; a collection of IP strings allows just those (so a test can still see a
+    redirect to another private address refused).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"the host {host!r} could not be resolved ({exc}); check the URL") from exc
+    addresses: list[IPAddress] = []
+    for info in infos:
+        # Drop an IPv6 zone id ("fe80::1%eth0") before parsing; link-local is refused anyway.
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if ip not in addresses:
+            addresses.append(ip)
+    if not addresses:
+        raise FetchError(f"the host {host!r} has no address; check the URL")
+    if allow_private is not True:
+        refused = [str(ip) for ip in addresses if not is_public_address(ip) and not _allowed(ip, allow_private)]
+        if refused:
+            raise FetchError(
+                f"the host {host!r} resolves to a non-public address ({', '.join(refused)}); only images on "
+                "public internet hosts are fetched — put the file next to the sheet instead"
+            )
+    return addresses[0]
+
+
+def _allowed(ip: IPAddress, allow_private: AllowPrivate) -> bool:
+    return allow_private is True or (not isinstance(allow_private, bool) and str(ip) in allow_private)
+
+
+def _check_url(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(f"only http:// and https:// image URLs are fetched, not {parts.scheme or 'this'}://")
+    if parts.username or parts.password:
+        raise FetchError("image URLs with a user name or password are not fetched; use a public link")
+    if not parts.hostname:
+        raise FetchError("the URL has no host name")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(f"the URL has an invalid port ({exc})") from exc
+    try:
+        # The ASCII (IDNA/punycode) form: what DNS, the Host header and TLS need for 例子.中国.
+        host = httpx.URL(url).raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise FetchError(f"the URL's host name is invalid ({exc})") from exc
+    return host, port
+
+
+def cache_name(url: str) -> str:
+    """The cache file stem for URL: the same URL always maps to the same file."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+
+
+def _cached(cache_dir: Path, url: str) -> Path | None:
+    stem = cache_name(url)
+    for ext in sorted(set(_EXTENSIONS.values())):
+        candidate = cache_dir / f"{stem}{ext}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def fetch_image(
+    url: str,
+    cache_dir: Path,
+    *,
+    settings: Settings | None = None,
+    allow_private: AllowPrivate = False,
+    max_redirects: int = MAX_REDIRECTS,
+) -> Path:
+    """Download the image at URL into CACHE_DIR (atomically) and return its path; raise FetchError.
+
+    A URL that is already in the cache is not fetched again. allow_private is for tests only.
+    """
+    settings = settings or get_settings()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    hit = _cached(cache_dir, url)
+    if hit is not None:
+        return hit
+    data = _download(url, settings=settings, allow_private=allow_private, max_redirects=max_redirects)
+    fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".fetch-", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            fmt = check_image(tmp, max_pixels=settings.max_image_pixels)
+        except ImageProblem as exc:
+            raise FetchError(f"the downloaded file {exc}") from exc
+        final = cache_dir / f"{cache_name(url)}{_EXTENSIONS.get(fmt, '.img')}"
+        os.replace(tmp, final)
+        return final
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _download(url: str, *, settings: Settings, allow_private: AllowPrivate, max_redirects: int) -> bytes:
+    timeout = settings.fetch_timeout
+    deadline = time.monotonic() + timeout
+    cap = settings.max_image_bytes
+    # trust_env=False: a proxy from the environment would make the address check meaningless.
+    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
+        current = url
+        for _hop in range(max_redirects + 1):
+            host, port = _check_url(current)
+            ip = resolve_public(host, port, allow_private=allow_private)
+            request = _pinned_request(client, current, host, port, ip)
+            try:
+                response = client.send(request, stream=True)
+            except httpx.TimeoutException as exc:
+                raise FetchError(f"no answer within {timeout:g} s; check the URL or raise DAIHUO_FETCH_TIMEOUT") from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(f"the download failed ({exc.__class__.__name__}: {exc})") from exc
+            try:
+                if response.status_code in _REDIRECT_CODES:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(f"HTTP {response.status_code} redirect without a Location")
+                    current = urljoin(current, location)
+                    continue
+                if response.status_code != 200:
+                    raise FetchError(f"the server answered HTTP {response.status_code}; check the link")
+                return _read_capped(response, cap=cap, deadline=deadline, timeout=timeout)
+            finally:
+                response.close()
+        raise FetchError(f"more than {max_redirects} redirects; use the image's final address")
+
+
+def _pinned_request(client: httpx.Client, url: str, host: str, port: int, ip: IPAddress) -> httpx.Request:
+    """A request to the already-checked IP, with the original Host header and TLS name (SNI + certificate)."""
+    scheme = urlsplit(url).scheme
+    target = httpx.URL(url).copy_with(host=str(ip))
+    host_header = f"[{host}]" if ":" in host else host
+    if port != (443 if scheme == "https" else 80):
+        host_header = f"{host_header}:{port}"
+    return client.build_request(
+        "GET",
+        target,
+        headers={"Host": host_header, "User-Agent": _USER_AGENT, "Accept": "image/*"},
+        extensions={"sni_hostname": host},
+    )
+
+
+def _read_capped(response: httpx.Response, *, cap: int, deadline: float, timeout: float) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > cap:
+        raise FetchError(f"the image is {int(declared):,} bytes, over the limit of {cap:,} (DAIHUO_MAX_IMAGE_BYTES)")
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.iter_bytes():
+            total += len(chunk)
+            if total > cap:
+                raise FetchError(f"the image is over the limit of {cap:,} bytes (DAIHUO_MAX_IMAGE_BYTES); stopped")
+            if time.monotonic() > deadline:
+                raise FetchError(f"the download took longer than {timeout:g} s (DAIHUO_FETCH_TIMEOUT); stopped")
+            chunks.append(chunk)
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"the download stalled for {timeout:g} s (DAIHUO_FETCH_TIMEOUT); stopped") from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"the download failed ({exc.__class__.__name__}: {exc})") from exc
+    return b"".join(chunks)

@@ -1,0 +1,287 @@
+"""The pipeline: sheet → scripts → compliance → voice → clips, in-process (the embedded default).
+
+Each stage function here is also what a Celery task calls (workers/tasks.py), so they take and return
+models and file paths, never media bytes, and they are idempotent: a clip already rendered from the same
+inputs is found by its path and its recorded inputs hash, and is not rendered again.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.compliance.aigc import implicit_label, metadata_value
+from generator.compliance.review import review_script
+from generator.models import (
+    Brief,
+    Clip,
+    ComplianceReport,
+    JobResult,
+    Product,
+    Script,
+    SheetResult,
+    VariantResult,
+    VoiceTrack,
+    stable_hash,
+)
+from generator.output import (
+    clip_paths,
+    job_name,
+    read_json,
+    variant_dir,
+    write_json_atomic,
+    write_text_atomic,
+)
+from generator.settings import ASSETS_DIR, Settings, get_settings
+
+Progress = Callable[..., None]
+MUSIC = ASSETS_DIR / "music" / "soft_loop.ogg"
+
+
+class BlockedByCompliance(RuntimeError):
+    pass
+
+
+# ---- stage functions (pure data in, data + files out) ------------------------------------------------
+
+
+def load_sheet(sheet: Path, out_root: Path) -> SheetResult:
+    from generator.sheets import read_sheet
+
+    return read_sheet(sheet, image_cache=out_root / ".cache" / "images")
+
+
+def variant_hash(product: Product, brief: Brief, variant: int) -> str:
+    """Everything that changes what a variant's script and voice are (platforms excluded)."""
+    knobs = brief.model_dump(exclude={"platforms", "variants"})
+    return stable_hash({"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__})
+
+
+def clip_hash(product: Product, brief: Brief, variant: int, platform: str) -> str:
+    return stable_hash({"variant": variant_hash(product, brief, variant), "platform": platform})
+
+
+def write_scripts(product: Product, brief: Brief) -> list[Script]:
+    from generator.script.registry import get_writer
+
+    writer = get_writer(brief.writer)
+    scripts: list[Script] = []
+    for n in range(1, brief.variants + 1):
+        scripts.append(writer.write(product, brief, n, siblings=tuple(scripts)))
+    return scripts
+
+
+def review(script: Script, product: Product, brief: Brief) -> tuple[Script, ComplianceReport]:
+    return review_script(script, product, brief.compliance)
+
+
+def speak(script: Script, brief: Brief, directory: Path) -> VoiceTrack:
+    from generator.voice.registry import get_voice
+    from generator.voice.track import speak_script
+
+    engine = get_voice(brief.voice)
+    return speak_script(script, engine, directory / "voice", music=MUSIC if brief.music else None)
+
+
+def render_platform(
+    product: Product, script: Script, voice: VoiceTrack, platform: str, brief: Brief, directory: Path,
+    *, report: ComplianceReport | None = None, force: bool = False, settings: Settings | None = None,
+) -> Clip:
+    """Render one platform's clip, cover and subtitles into `directory`; skip when already up to date."""
+    from generator.video.cover import render_cover
+    from generator.video.layout import build_timeline
+    from generator.video.presets import get_preset
+    from generator.video.probe import summarize
+    from generator.video.render import choose_encoder, render_video
+    from generator.video.subtitles import to_srt, to_vtt
+
+    settings = settings or get_settings()
+    paths = clip_paths(directory, platform)
+    inputs_hash = clip_hash(product, brief, script.variant, platform)
+    if not force:
+        done = finished_clip(paths, inputs_hash)
+        if done is not None:
+            return done
+
+    preset = get_preset(platform).scaled(brief.scale)
+    label = implicit_label(f"daihuo-{inputs_hash}", producer=settings.content_producer,
+                           propagator=settings.content_propagator)
+    aigc_json = metadata_value(label)
+    host = _make_host(brief, voice, script, preset)
+    timeline = build_timeline(
+        product, script, voice, preset, disclosures=report.disclosures if report else [],
+        host_layout=_host_layout(brief, preset) if host else "none", host_box=host.box if host else None,
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    render_video(timeline, product, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
+                 settings=settings)
+    render_cover(product, script, preset, paths["cover"], aigc_json)
+    write_text_atomic(paths["srt"], to_srt(voice.lines))
+    write_text_atomic(paths["vtt"], to_vtt(voice.lines))
+    probe = summarize(paths["video"])
+    probe["encoder"] = choose_encoder(settings)
+    clip = Clip(
+        platform=platform, path=str(paths["video"]), cover=str(paths["cover"]), srt=str(paths["srt"]),
+        vtt=str(paths["vtt"]), width=preset.width, height=preset.height, duration=probe["duration"],
+        inputs_hash=inputs_hash, probe=probe,
+    )
+    write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label})
+    return clip
+
+
+def finished_clip(paths: dict[str, Path], inputs_hash: str) -> Clip | None:
+    record = read_json(paths["record"])
+    if not record or record.get("clip", {}).get("inputs_hash") != inputs_hash:
+        return None
+    if not all(paths[k].exists() for k in ("video", "cover", "srt", "vtt")):
+        return None
+    return Clip(**{**record["clip"], "skipped": True})
+
+
+def _host_layout(brief: Brief, preset: Any) -> str:
+    return "pip" if preset.vertical else "side"
+
+
+def _make_host(brief: Brief, voice: VoiceTrack, script: Script, preset: Any) -> Any:
+    if brief.host in ("", "none"):
+        return None
+    from generator.host import make_host
+
+    return make_host(brief.host, voice, script, (preset.width, preset.height), _host_layout(brief, preset), preset.fps)
+
+
+def write_manifest(result: VariantResult, product: Product, brief: Brief, job: str) -> Path:
+    """manifest.json for one variant: inputs hash, script, engines, line timings, compliance, AIGC, probes."""
+    directory = Path(result.directory)
+    clips = {}
+    for clip in result.clips:
+        record = read_json(clip_paths(directory, clip.platform)["record"]) or {}
+        clips[clip.platform] = {**clip.model_dump(exclude={"skipped"}), "aigc": record.get("aigc"),
+                                "label_text": record.get("label_text")}
+    script = result.script
+    manifest = {
+        "schema": "daihuo.manifest/1",
+        "generator": f"daihuo {__version__}",
+        "job": job,
+        "sku": product.sku,
+        "variant": result.variant,
+        "inputs_hash": variant_hash(product, brief, result.variant),
+        "source": {"file": product.source, "row": product.row},
+        "product": product.model_dump(exclude={"source", "row"}),
+        "brief": brief.model_dump(),
+        "engines": {
+            "writer": script.writer if script else brief.writer,
+            "voice": result.voice.engine if result.voice else brief.voice,
+            "host": brief.host,
+            "compliance": result.compliance.reviewer if result.compliance else "none",
+            "encoder": next((c.probe.get("encoder") for c in result.clips if c.probe), None),
+        },
+        "script": script.model_dump() if script else None,
+        "post_copy": {p: c.model_dump() for p, c in (script.copy_by_platform.items() if script else [])},
+        "voice": result.voice.model_dump(exclude={"lines"}) if result.voice else None,
+        "line_timings": [t.model_dump() for t in result.voice.lines] if result.voice else [],
+        "compliance": result.compliance.model_dump() if result.compliance else None,
+        "clips": clips,
+        "error": result.error,
+    }
+    return write_json_atomic(directory / "manifest.json", manifest)
+
+
+# ---- orchestration ---------------------------------------------------------------------------------------
+
+
+def make_variant(
+    product: Product, script: Script, brief: Brief, directory: Path, job: str, *, force: bool = False,
+    progress: Progress | None = None,
+) -> VariantResult:
+    """Compliance → voice → one clip per platform, for one script variant. Errors stay inside the result."""
+    key = f"{product.sku} v{script.variant}"
+    total = 2 + len(brief.platforms)
+    result = VariantResult(sku=product.sku, variant=script.variant, directory=str(directory))
+    tick = progress or (lambda *a, **k: None)
+    try:
+        script, report = review(script, product, brief)
+        result.script, result.compliance = script, report
+        if report.blocked:
+            terms = "、".join(sorted({f.term for f in report.findings if f.severity == "block"}))
+            raise BlockedByCompliance(f"blocked by compliance review (--compliance block): {terms}")
+        tick(key, 1, total, "voice")
+        result.voice = speak(script, brief, directory)
+        for i, platform in enumerate(brief.platforms):
+            tick(key, 2 + i, total, platform)
+            result.clips.append(render_platform(product, script, result.voice, platform, brief, directory,
+                                                report=report, force=force))
+        tick(key, total, total, "done")
+    except Exception as exc:  # one product's failure must not sink the batch
+        result.error = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, BlockedByCompliance):
+            result.error += "\n" + traceback.format_exc(limit=3)
+        tick(key, total, total, "failed")
+    write_manifest(result, product, brief, job)
+    return result
+
+
+def run_products(
+    products: list[Product], brief: Brief, out_root: Path, job: str, *, force: bool = False,
+    progress: Progress | None = None,
+) -> list[VariantResult]:
+    results: list[VariantResult] = []
+    for product in products:
+        try:
+            scripts = write_scripts(product, brief)
+        except Exception as exc:
+            results.append(VariantResult(sku=product.sku, variant=1, directory=str(variant_dir(out_root, job, product.sku, 1)),
+                                         error=f"script writer failed: {type(exc).__name__}: {exc}"))
+            continue
+        for script in scripts:
+            directory = variant_dir(out_root, job, product.sku, script.variant)
+            results.append(make_variant(product, script, brief, directory, job, force=force, progress=progress))
+    return results
+
+
+def run_job(
+    sheet: Path, brief: Brief, out_root: Path, *, job: str | None = None, force: bool = False,
+    progress: Progress | None = None,
+) -> JobResult:
+    name = job_name(sheet, job)
+    sheet_result = load_sheet(sheet, out_root)
+    products = sheet_result.products
+    if brief.language:
+        products = [p.model_copy(update={"language": brief.language}) for p in products]
+    variants = run_products(products, brief, out_root, name, force=force, progress=progress)
+    result = JobResult(job=name, out_dir=str(out_root / name), variants=variants,
+                       row_errors=sheet_result.errors, warnings=sheet_result.warnings)
+    write_job_report(result, brief)
+    return result
+
+
+def write_job_report(result: JobResult, brief: Brief) -> Path:
+    """OUT/<job>/report.json and report.md: what was made, what failed and why (for merchants and scripts)."""
+    root = Path(result.out_dir)
+    summary = {
+        "job": result.job,
+        "brief": brief.model_dump(),
+        "ok": not result.failed,
+        "row_errors": [e.model_dump() | {"message": str(e)} for e in result.row_errors],
+        "warnings": result.warnings,
+        "variants": [
+            {"sku": v.sku, "variant": v.variant, "directory": v.directory, "error": v.error,
+             "clips": [{"platform": c.platform, "path": c.path, "skipped": c.skipped} for c in v.clips],
+             "compliance": (v.compliance.model_dump() if v.compliance else None)}
+            for v in result.variants
+        ],
+    }
+    write_json_atomic(root / "report.json", summary)
+    lines = [f"# daihuo job {result.job}", ""]
+    for v in result.variants:
+        state = "✅" if not v.error else "❌"
+        lines.append(f"- {state} {v.sku} v{v.variant}: {len(v.clips)} clip(s)" + (f" — {v.error.splitlines()[0]}" if v.error else ""))
+    if result.row_errors:
+        lines += ["", "## Rows skipped", *[f"- {e}" for e in result.row_errors]]
+    if result.warnings:
+        lines += ["", "## Warnings", *[f"- {w}" for w in result.warnings]]
+    write_text_atomic(root / "report.md", "\n".join(lines) + "\n")
+    return root / "report.json"
