@@ -13,8 +13,10 @@ from generator.models import Language, Script
 CHAR_LANGUAGES: tuple[Language, ...] = ("zh", "th")
 # Typical rates of a lively host, used when no voice engine measured one (units per second).
 DEFAULT_RATES: dict[str, float] = {"zh": 4.5, "th": 6.0, "en": 2.6, "id": 2.3, "ms": 2.3, "vi": 3.0}
-# Leave room for the pauses between lines and beats.
-FILL = 0.9
+# Seconds of silence the voice track adds: lead-in and tail, and per line (generator.voice.track); kept
+# equal to the template writer's budget so both writers fill a clip alike.
+FIXED_OVERHEAD = 1.2
+PAUSE_PER_LINE = 0.3
 # How far over the budget a reply may run before it goes back to the model.
 TOLERANCE = 1.15
 # Beats whose extra lines go first when trimming (the hook, offer and call to action are kept whole).
@@ -36,9 +38,12 @@ def count_units(text: str, language: Language) -> int:
 
 
 def budget_units(duration: float, language: Language, rate: float | None = None) -> int:
-    """Most narration units that fit `duration` seconds at `rate` units per second."""
+    """Most narration units that fit `duration` seconds at `rate` units per second, after the pauses the
+    voice track puts around lines (the same overheads the template writer budgets with)."""
     r = rate if rate and rate > 0 else DEFAULT_RATES.get(language, 2.5)
-    return max(8, int(duration * r * FILL))
+    expected_lines = 6 + int(duration // 10)
+    speaking = duration - FIXED_OVERHEAD - PAUSE_PER_LINE * expected_lines
+    return max(8, int(max(speaking, duration * 0.5) * r))
 
 
 def script_units(script: Script) -> int:

@@ -31,11 +31,12 @@ GUARD_FILE = PROMPTS_DIR / "llm" / "guard.yaml"
 ALWAYS = ("url", "email", "phone", "contact", "injection")
 
 _URL_RE = re.compile(
-    r"(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\."
-    r"(?:com|cn|net|org|io|co|me|shop|top|xyz|app|info|biz|ly|cc|tv|vip|link|site|online|store|ai|gg|to)\b",
+    r"(?:https?://|www\.)[^\s，。！？、]+|(?<![a-z0-9-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\."
+    r"(?:com|cn|net|org|io|co|me|shop|top|xyz|app|info|biz|ly|cc|tv|vip|link|site|online|store|ai|gg|to)"
+    r"(?![a-z0-9-])(?:/[^\s，。！？、]*)?",
     re.I,
 )
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_RE = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.I)
 _PHONE_RE = re.compile(r"\+?\d[\d\s\-()]{5,}\d")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD_RE = re.compile(r"[a-z][a-z0-9'&\-]*")

@@ -66,6 +66,7 @@ class OpenAIWriter:
         self.cache = cache if cache is not None else ScriptCache(s.cache_dir if s.llm_cache else None)
         self.hooks = hooks or HookRegistry()
         self.rate = rate
+        self._rates: dict[str, float | None] = {}
         self._fallback = fallback
         self.down: str | None = None  # why the endpoint is given up on for the rest of the job
         self.cache_hits = 0
@@ -82,7 +83,7 @@ class OpenAIWriter:
         language: Language = brief.language or product.language
         clean, input_notes = sanitize_product(product)
         category = canonical_category(product.category) or product.category
-        max_units = budget_units(brief.duration, language, self.rate(language) if self.rate else None)
+        max_units = budget_units(brief.duration, language, self._rate(language, brief))
         key = cache_key(product=product.content_hash(), prompt=prompt_version(), model=self.model,
                         variant=variant, language=language, duration=brief.duration,
                         platforms=sorted(brief.platforms))
@@ -199,32 +200,53 @@ class OpenAIWriter:
             problems.append(f"the narration has only {units} {unit}; write about {ctx.target_units} {unit}")
         return script, problems, notes
 
-    # -- fallback --------------------------------------------------------------------------------
-    def _template(self) -> ScriptWriter:
-        if self._fallback is None:
-            from generator.script.template_writer import TemplateWriter
+    def _rate(self, language: Language, brief: Brief) -> float | None:
+        """Speaking rate of the voice that will read the script: the one given, else the brief's engine's."""
+        if self.rate is not None:
+            return self.rate(language)
+        if language not in self._rates:
+            try:
+                from generator.voice.registry import get_voice
 
-            self._fallback = TemplateWriter()
-        return self._fallback
+                self._rates[language] = get_voice(brief.voice).chars_per_second(language)
+            except Exception:  # noqa: BLE001 - no usable voice here: the typical rate will do
+                self._rates[language] = None
+        return self._rates[language]
+
+    # -- fallback --------------------------------------------------------------------------------
+    def _template(self, language: Language, brief: Brief) -> ScriptWriter:
+        if self._fallback is not None:
+            return self._fallback
+        from generator.script.template_writer import TemplateWriter
+
+        return TemplateWriter(self._rate(language, brief))
 
     def _fill_empty_beats(self, script: Script, clean: Product, brief: Brief) -> tuple[Script, list[str]]:
         """A beat the guard emptied gets the template writer's beat of that kind (sheet facts only)."""
         empty = [b.kind for b in script.beats if not b.lines]
         if not empty:
             return script, []
-        template = self._template().write(clean, brief.model_copy(update={"language": script.language}),
-                                          script.variant)
+        brief = brief.model_copy(update={"language": script.language})
+        template = self._template(script.language, brief).write(clean, brief, script.variant)
         by_kind = {b.kind: b for b in template.beats}
-        beats = [by_kind.get(b.kind, b) if not b.lines else b for b in script.beats]
-        if any(not b.lines for b in beats):
-            raise LLMError("the model kept adding facts that are not in the product data")
-        return script.model_copy(update={"beats": beats}), [f"guard: the {k} beat came from the template writer"
-                                                            for k in empty]
+        beats, notes = [], []
+        for beat in script.beats:
+            if beat.lines:
+                beats.append(beat)
+            elif beat.kind in by_kind:
+                beats.append(by_kind[beat.kind])
+                notes.append(f"guard: the {beat.kind} beat came from the template writer")
+            elif beat.kind in ("hook", "cta"):
+                raise LLMError(f"the model kept adding facts that are not in the product data ({beat.kind})")
+            else:
+                notes.append(f"guard: left out the {beat.kind} beat")
+        return script.model_copy(update={"beats": beats}), notes
 
     def _fall_back(self, clean: Product, brief: Brief, variant: int, siblings: Sequence[Script], reason: str,
                    input_notes: list[str]) -> Script:
         self.fallbacks += 1
-        script = self._template().write(clean, brief, variant, siblings=siblings)
+        language: Language = brief.language or clean.language
+        script = self._template(language, brief).write(clean, brief, variant, siblings=siblings)
         return script.model_copy(update={
             "writer": f"template (fallback from openai: {reason})",
             "notes": [*input_notes, *script.notes, f"openai writer unavailable: {reason}; the template writer wrote this"],
