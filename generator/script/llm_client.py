@@ -120,12 +120,16 @@ class ChatClient:
                 self.usage[k] += v
         return got
 
-    def _format_arg(self) -> Any:
+    def _extra_args(self) -> dict[str, Any]:
+        """Optional arguments, left out entirely when unset (some servers reject nulls)."""
+        args: dict[str, Any] = {}
         if self.mode == "json_schema":
-            return response_format_json_schema()
-        if self.mode == "json_object":
-            return {"type": "json_object"}
-        return openai.omit
+            args["response_format"] = response_format_json_schema()
+        elif self.mode == "json_object":
+            args["response_format"] = {"type": "json_object"}
+        if self.temperature is not None:
+            args["temperature"] = self.temperature
+        return args
 
     def complete(self, messages: list[dict[str, str]]) -> ChatResult:
         if self._missing_key:
@@ -137,9 +141,7 @@ class ChatClient:
             sent += 1
             try:
                 resp = self._client.chat.completions.create(
-                    model=self.model, messages=messages,  # type: ignore[arg-type]
-                    response_format=self._format_arg(),
-                    temperature=self.temperature if self.temperature is not None else openai.omit,
+                    model=self.model, messages=messages, **self._extra_args(),  # type: ignore[arg-type]
                 )
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 if self._auto and self.mode != "text":
