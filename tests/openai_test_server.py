@@ -90,7 +90,7 @@ def speech_wav(text: str, *, rate: int = 24000) -> bytes:
     return buf.getvalue()
 
 
-Responder = Callable[[Recorded], Reply]
+Responder = Callable[[Recorded], "Reply | None"]  # None: the default reply for that path
 
 
 class OpenAITestServer:
@@ -123,7 +123,9 @@ class OpenAITestServer:
             if self.replies:
                 return self.replies.popleft()
         if self.responder is not None:
-            return self.responder(rec)
+            reply = self.responder(rec)
+            if reply is not None:
+                return reply
         if rec.path.endswith("/audio/speech"):
             text = rec.body.get("input", "") if isinstance(rec.body, dict) else ""
             return Reply(body=speech_wav(text), content_type="audio/wav")
