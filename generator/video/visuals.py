@@ -56,9 +56,9 @@ def photo_background(photo: Image.Image, canvas: tuple[int, int], content_box: t
     backdrop = ImageEnhance.Brightness(backdrop).enhance(0.55)
     x, y, w, h = content_box
     left, top, right, bottom = preset.safe_box()
-    # Keep the product clear of the caption band at the bottom of the safe zone.
+    # Keep the product clear of the caption band (two caption lines) at the bottom of the safe zone.
     area_top = max(y, top)
-    area_bottom = min(y + h, bottom - int(preset.height * 0.12))
+    area_bottom = min(y + h, bottom - int(preset.short_side * 0.2))
     area_w = int(min(w, preset.width) * 0.86)
     area_h = max(1, area_bottom - area_top)
     fitted = ImageOps.contain(photo, (area_w, area_h), Image.Resampling.LANCZOS)
