@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     tts_model: str = "tts-1"
     tts_voice: str = "alloy"
+    # LLM writer and network voices (docs/llm.md).
+    llm_temperature: float = 0.8
+    llm_response_format: str = Field(default="auto", description="auto, json_schema, json_object or text")
+    llm_cache: bool = True
+    cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "daihuo",
+                            description="LLM script cache (DAIHUO_CACHE_DIR)")
+    tts_base_url: str | None = Field(default=None, description="/v1/audio/speech server; default OPENAI_BASE_URL")
+    tts_api_key: str | None = Field(default=None, description="default OPENAI_API_KEY")
+    tts_timeout: float = 30.0
+    edge_voice: str = Field(default="", description="edge-tts voice name; default one per language")
+    edge_proxy: str | None = None
     # Rendering.
     encoder: str = Field(default="auto", description="auto (h264_nvenc when present, else libx264), libx264, h264_nvenc")
     x264_preset: str = "veryfast"

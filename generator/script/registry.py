@@ -10,4 +10,8 @@ def get_writer(name: str) -> ScriptWriter:
         from generator.script.template_writer import TemplateWriter
 
         return TemplateWriter()
+    if name == "openai":
+        from generator.script.openai_writer import OpenAIWriter
+
+        return OpenAIWriter()
     raise ValueError(f"unknown script writer '{name}'; choose template or openai")

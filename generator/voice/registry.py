@@ -10,4 +10,12 @@ def get_voice(name: str) -> VoiceEngine:
         from generator.voice.espeak import EspeakVoice
 
         return EspeakVoice()
+    if name == "openai":
+        from generator.voice.openai_tts import OpenAIVoice
+
+        return OpenAIVoice()
+    if name == "edge":
+        from generator.voice.edge_tts_voice import EdgeVoice
+
+        return EdgeVoice()
     raise ValueError(f"unknown voice engine '{name}'; choose espeak, openai or edge")
