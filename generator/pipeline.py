@@ -64,10 +64,11 @@ def clip_hash(product: Product, brief: Brief, variant: int, platform: str) -> st
     return stable_hash({"variant": variant_hash(product, brief, variant), "platform": platform})
 
 
-def write_scripts(product: Product, brief: Brief) -> list[Script]:
+def write_scripts(product: Product, brief: Brief, writer: Any = None) -> list[Script]:
+    """All variants of one product; pass one `writer` per job so its request cap, cache and hook memory span it."""
     from generator.script.registry import get_writer
 
-    writer = get_writer(brief.writer)
+    writer = writer or get_writer(brief.writer)
     scripts: list[Script] = []
     for n in range(1, brief.variants + 1):
         scripts.append(writer.write(product, brief, n, siblings=tuple(scripts)))
@@ -78,11 +79,11 @@ def review(script: Script, product: Product, brief: Brief) -> tuple[Script, Comp
     return review_script(script, product, brief.compliance)
 
 
-def speak(script: Script, brief: Brief, directory: Path) -> VoiceTrack:
+def speak(script: Script, brief: Brief, directory: Path, engine: Any = None) -> VoiceTrack:
     from generator.voice.registry import get_voice
     from generator.voice.track import speak_script
 
-    engine = get_voice(brief.voice)
+    engine = engine or get_voice(brief.voice)
     return speak_script(script, engine, directory / "voice", music=MUSIC if brief.music else None)
 
 
@@ -195,7 +196,7 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
 
 def make_variant(
     product: Product, script: Script, brief: Brief, directory: Path, job: str, *, force: bool = False,
-    progress: Progress | None = None,
+    progress: Progress | None = None, voice_engine: Any = None,
 ) -> VariantResult:
     """Compliance → voice → one clip per platform, for one script variant. Errors stay inside the result."""
     key = f"{product.sku} v{script.variant}"
@@ -209,7 +210,7 @@ def make_variant(
             terms = "、".join(sorted({f.term for f in report.findings if f.severity == "block"}))
             raise BlockedByCompliance(f"blocked by compliance review (--compliance block): {terms}")
         tick(key, 1, total, "voice")
-        result.voice = speak(script, brief, directory)
+        result.voice = speak(script, brief, directory, voice_engine)
         for i, platform in enumerate(brief.platforms):
             tick(key, 2 + i, total, platform)
             result.clips.append(render_platform(product, script, result.voice, platform, brief, directory,
@@ -228,17 +229,26 @@ def run_products(
     products: list[Product], brief: Brief, out_root: Path, job: str, *, force: bool = False,
     progress: Progress | None = None,
 ) -> list[VariantResult]:
+    from generator.script.registry import get_writer
+    from generator.voice.registry import get_voice
+
+    # One writer and one voice per job: request caps, caches, fallbacks and usage span the whole batch.
+    writer, voice_engine = get_writer(brief.writer), get_voice(brief.voice)
     results: list[VariantResult] = []
     for product in products:
         try:
-            scripts = write_scripts(product, brief)
+            scripts = write_scripts(product, brief, writer)
         except Exception as exc:
             results.append(VariantResult(sku=product.sku, variant=1, directory=str(variant_dir(out_root, job, product.sku, 1)),
                                          error=f"script writer failed: {type(exc).__name__}: {exc}"))
             continue
         for script in scripts:
             directory = variant_dir(out_root, job, product.sku, script.variant)
-            results.append(make_variant(product, script, brief, directory, job, force=force, progress=progress))
+            results.append(make_variant(product, script, brief, directory, job, force=force, progress=progress,
+                                        voice_engine=voice_engine))
+    usage = getattr(writer, "usage", None)
+    if usage:
+        write_json_atomic(out_root / job / "usage.json", {"writer": brief.writer, "usage": usage})
     return results
 
 

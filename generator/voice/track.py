@@ -73,7 +73,7 @@ def speak_script(
     lufs = normalise_loudness(raw, out)
     raw.unlink(missing_ok=True)
     return VoiceTrack(
-        path=str(out), duration=round(len(speech) / RATE, 3), lines=timings, engine=engine.name,
+        path=str(out), duration=round(len(speech) / RATE, 3), lines=timings, engine=getattr(engine, "engine", engine.name),
         loudness_lufs=lufs, music=str(music) if music else None,
     )
 
