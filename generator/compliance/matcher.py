@@ -91,7 +91,6 @@ class Matcher:
         self.allow_patterns: list[tuple[re.Pattern[str], ViewName]] = []
         self.product_rules = [r for s in rulesets for r in s.product_rules]
         self.disclosures = [d for s in rulesets for d in s.disclosures]
-        cjk_terms: set[str] = set()
         for s in rulesets:
             priority = 1 if s.always else 0
             self.allow_words.extend(compact_text(w) for w in s.allow_words)
@@ -101,42 +100,35 @@ class Matcher:
                     continue
                 for term in rule.terms:
                     self.index[term.view].setdefault(term.key[0], []).append((term, rule, priority))
-                    if term.view == "compact" and len(term.key) > 1 and any(is_cjk(c) for c in term.key):
-                        cjk_terms.add(term.key)
                 for pat in rule.patterns:
                     self.patterns.append(
                         (pat.compiled, pat.view, tuple(pat.replace), pat.fix, rule, priority))
         for bucket in self.index.values():
             for entries in bucket.values():
                 entries.sort(key=lambda e: -len(e[0].key))
-        self._cjk_terms = sorted(cjk_terms)
-        self._tokenizer = None
 
     # -- segmentation ---------------------------------------------------------------------------------
     def _tokens(self):
-        if self._tokenizer is None:
-            import logging
+        return _tokenizer()
 
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            tok = jieba.Tokenizer()
-            tok.initialize()
-            for word in self._cjk_terms:
-                tok.add_word(word)
-            self._tokenizer = tok
-        return self._tokenizer
-
-    def _boundaries(self, norm: Normalized) -> set[int]:
-        """Original-text offsets where jieba puts a word boundary."""
+    def _token_spans(self, norm: Normalized) -> list[tuple[int, int]]:
+        """jieba words as (start, end) spans of the original text."""
         text = norm.full.text
-        cuts = {0, len(norm.original)}
+        spans: list[tuple[int, int]] = []
         pos = 0
         for token in self._tokens().cut(text, HMM=False):
+            if token:
+                spans.append(norm.full.span(pos, pos + len(token)))
             pos += len(token)
-            if pos < len(text):
-                cuts.add(norm.full.index[pos])
-        return cuts
+        return spans
+
+    @staticmethod
+    def _cuts_words(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+        """True when the hit straddles two ordinary words (统一|流程 for 一流, 安全|面膜 for 全面).
+
+        Only a hit that begins inside a word is an accident: a term that starts a longer word still counts
+        (领先水平, 秒杀价, 护肝片), and jieba often splits a term from its tail (秒|杀价)."""
+        return any(a < hit.start < b for a, b in spans)
 
     # -- matching -------------------------------------------------------------------------------------
     def _literal_hits(self, view: View, which: ViewName) -> list[Hit]:
@@ -208,7 +200,7 @@ class Matcher:
         brand = compact_text(evidence.brand) if evidence.brand else ""
         allowed = self._allowed_spans(norm, [brand] if brand else [])
         ev_texts = [*evidence.compact(), norm.compact.text]
-        boundaries: set[int] | None = None
+        spans: list[tuple[int, int]] | None = None
         kept: list[Hit] = []
         for hit in hits:
             if any(a <= hit.start and hit.end <= b for a, b in allowed):
@@ -216,9 +208,9 @@ class Matcher:
             if self._exempt(hit, ev_texts):
                 continue
             if hit.view == "compact" and self._needs_segment_check(hit.key):
-                if boundaries is None:
-                    boundaries = self._boundaries(norm)
-                if hit.start not in boundaries or hit.end not in boundaries:
+                if spans is None:
+                    spans = self._token_spans(norm)
+                if self._cuts_words(hit, spans):
                     continue
             kept.append(hit)
         chinese = any(is_cjk(c) for c in text)
@@ -243,6 +235,27 @@ def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
         if all(h.end <= t.start or h.start >= t.end for t in taken):
             taken.append(h)
     return sorted(taken, key=lambda h: h.start)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    """One jieba tokenizer for the process (0.5 s to build), which knows every Chinese term of the lexicon
+    so that it keeps them whole."""
+    import logging
+
+    import jieba
+
+    from generator.compliance.lexicon import default_rulesets
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for s in default_rulesets():
+        for rule in s.rules:
+            for term in rule.terms:
+                if term.view == "compact" and len(term.key) > 1 and all(is_cjk(c) for c in term.key):
+                    tok.add_word(term.key)
+    return tok
 
 
 @lru_cache(maxsize=64)
