@@ -6,7 +6,8 @@ from generator.compliance.lexicon import select_rulesets
 
 
 def rules_for_prompt(category: str = "", language: str = "zh", terms_per_rule: int = 12) -> str:
-    """A short, stable rules section: for each rule its banned terms (a sample) and the preferred wording."""
+    """A short, stable rules section: for each rule a sample of banned terms, each with its preferred wording
+    (最好→很好) where there is one."""
     english = language != "zh"
     lines = ["Compliance rules (China Advertising Law; do not use these words or claims):" if english
              else "合规要求（广告法）：不要使用下列用语或宣称："]
@@ -18,11 +19,9 @@ def rules_for_prompt(category: str = "", language: str = "zh", terms_per_rule: i
         for rule in s.rules:
             if rule.severity == "warn" or not rule.terms:
                 continue
-            sample = [t.text for t in rule.terms][:terms_per_rule]
-            better = [t.replace[0] for t in rule.terms if t.fix == "replace" and t.replace][:4]
-            hint = (f" → say instead: {', '.join(dict.fromkeys(better))}" if english else
-                    f" → 可改用：{'、'.join(dict.fromkeys(better))}") if better else ""
-            lines.append(f"- {rule.label}: {', '.join(sample)}{hint}")
+            sample = [f"{t.text}→{t.replace[0]}" if t.fix == "replace" and t.replace else t.text
+                      for t in rule.terms][:terms_per_rule]
+            lines.append(f"- {rule.label}: {', '.join(sample)}")
     if disclosures:
         lines.append(("Do not replace the mandatory on-screen statements: " if english else "画面将另行显示声明：")
                      + "；".join(dict.fromkeys(disclosures)))
