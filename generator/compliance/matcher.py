@@ -1,0 +1,270 @@
+"""Find lexicon terms in a text: normalised views, allow-lists, word segmentation, exemptions.
+
+The matcher for a set of rule sets is built once (indexes by first character, compiled regexes, a jieba
+tokenizer that knows our terms) and cached, because the pipeline reviews every line of every script.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from generator.compliance.lexicon import Fix, Rule, RuleSet, Term, ViewName, select_rulesets
+from generator.compliance.normalize import Normalized, View, compact_text, is_cjk, normalize
+from generator.models import Finding
+
+SEVERITY_RANK = {"block": 0, "review": 1, "warn": 2}
+
+# Evidence markers for the documented exemptions (2023 enforcement guideline): a ranking needs a period,
+# a scope and a source; other factual claims need a source or a certificate.
+_SOURCE = re.compile(r"数据来源|来源|出处|据.{0,20}(统计|数据|报告|榜单)|source|榜单|报告")
+_PERIOD = re.compile(r"(19|20)\d\d(年|年度)?|\d+月|季度|年度")
+_CERT = re.compile(r"证书|编号|报告|批准文号|专利号|认证号|注册证|备案号|检测")
+_REGISTRATION = re.compile(r"国妆特(进)?字|特殊化妆品|卫妆准字")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A finding plus what `fix` needs to rewrite it."""
+
+    rule: Rule
+    start: int
+    end: int
+    term: str
+    key: str
+    replace: tuple[str, ...]
+    fix: Fix
+    priority: int  # 0: a category rule set, 1: always-on rule sets (the more specific rule wins)
+    view: ViewName
+
+    @property
+    def english(self) -> bool:
+        return self.view == "words"
+
+    def suggestion(self) -> str:
+        if self.fix == "replace" and self.replace:
+            return self.replace[0]
+        if self.fix == "drop":
+            return "(drop the sentence)" if self.english else "（删除该句）"
+        return "(delete)" if self.english else "（删除）"
+
+    def finding(self, where: str = "") -> Finding:
+        return Finding(
+            term=self.term, rule=self.rule.key, category=self.rule.category, severity=self.rule.severity,
+            start=self.start, end=self.end, suggestion=self.suggestion(), where=where,
+            reason=self.rule.reason,
+        )
+
+
+@dataclass
+class Evidence:
+    """What the product sheet proves: strings from selling points and specs, and the brand name."""
+
+    texts: list[str] = field(default_factory=list)
+    brand: str = ""
+
+    def compact(self) -> list[str]:
+        return [compact_text(t) for t in self.texts if t.strip()]
+
+
+def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
+    """ASCII terms must not continue into letters or digits on either side (TOP1 yes, TOP10 no)."""
+    if key[0].isascii() and key[0].isalnum() and start > 0:
+        prev = text[start - 1]
+        if prev.isascii() and prev.isalnum():
+            return False
+    if key[-1].isascii() and key[-1].isalnum() and end < len(text):
+        nxt = text[end]
+        if nxt.isascii() and nxt.isalnum():
+            return False
+    return True
+
+
+class Matcher:
+    def __init__(self, rulesets: tuple[RuleSet, ...]) -> None:
+        self.rulesets = rulesets
+        names = {s.name for s in rulesets}
+        self.index: dict[ViewName, dict[str, list[tuple[Term, Rule, int]]]] = {"compact": {}, "words": {}}
+        self.patterns: list[tuple[re.Pattern[str], ViewName, tuple[str, ...], Fix, Rule, int]] = []
+        self.allow_words: list[str] = []
+        self.allow_patterns: list[tuple[re.Pattern[str], ViewName]] = []
+        self.product_rules = [r for s in rulesets for r in s.product_rules]
+        self.disclosures = [d for s in rulesets for d in s.disclosures]
+        for s in rulesets:
+            priority = 1 if s.always else 0
+            self.allow_words.extend(compact_text(w) for w in s.allow_words)
+            self.allow_patterns.extend((re.compile(p), s.view) for p in s.allow_patterns)
+            for rule in s.rules:
+                if set(rule.not_for) & names:
+                    continue
+                for term in rule.terms:
+                    self.index[term.view].setdefault(term.key[0], []).append((term, rule, priority))
+                for pat in rule.patterns:
+                    self.patterns.append(
+                        (pat.compiled, pat.view, tuple(pat.replace), pat.fix, rule, priority))
+        for bucket in self.index.values():
+            for entries in bucket.values():
+                entries.sort(key=lambda e: -len(e[0].key))
+
+    # -- segmentation ---------------------------------------------------------------------------------
+    def _tokens(self):
+        return _tokenizer()
+
+    def _token_spans(self, norm: Normalized) -> list[tuple[int, int]]:
+        """jieba words as (start, end) spans of the original text."""
+        text = norm.full.text
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for token in self._tokens().cut(text, HMM=False):
+            if token:
+                spans.append(norm.full.span(pos, pos + len(token)))
+            pos += len(token)
+        return spans
+
+    @staticmethod
+    def _cuts_words(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+        """True when the hit straddles two ordinary words (统一|流程 for 一流, 安全|面膜 for 全面).
+
+        Only a hit that begins inside a word is an accident: a term that starts a longer word still counts
+        (领先水平, 秒杀价, 护肝片), and jieba often splits a term from its tail (秒|杀价)."""
+        return any(a < hit.start < b for a, b in spans)
+
+    # -- matching -------------------------------------------------------------------------------------
+    def _literal_hits(self, view: View, which: ViewName) -> list[Hit]:
+        hits: list[Hit] = []
+        text = view.text
+        bucket = self.index[which]
+        for i, ch in enumerate(text):
+            for term, rule, priority in bucket.get(ch, ()):
+                key = term.key
+                if text.startswith(key, i) and _boundary_ok(text, i, i + len(key), key):
+                    start, end = view.span(i, i + len(key))
+                    hits.append(Hit(rule, start, end, "", key, tuple(term.replace), term.fix, priority, which))
+        return hits
+
+    def _pattern_hits(self, norm: Normalized) -> list[Hit]:
+        hits: list[Hit] = []
+        for regex, which, replace, fix, rule, priority in self.patterns:
+            view = norm.compact if which == "compact" else norm.words
+            for m in regex.finditer(view.text):
+                if m.end() == m.start():
+                    continue
+                start, end = view.span(m.start(), m.end())
+                expanded = tuple(m.expand(r) for r in replace) if fix == "replace" else ()
+                hits.append(Hit(rule, start, end, "", m.group(0), expanded, fix, priority, which))
+        return hits
+
+    def _allowed_spans(self, norm: Normalized, extra: list[str]) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        compact = norm.compact.text
+        for word in [*self.allow_words, *extra]:
+            if not word:
+                continue
+            k = compact.find(word)
+            while k >= 0:
+                spans.append(norm.compact.span(k, k + len(word)))
+                k = compact.find(word, k + 1)
+        for regex, which in self.allow_patterns:
+            view = norm.compact if which == "compact" else norm.words
+            for m in regex.finditer(view.text):
+                if m.end() > m.start():
+                    spans.append(view.span(m.start(), m.end()))
+        return spans
+
+    def _exempt(self, hit: Hit, evidence: list[str]) -> bool:
+        kind = hit.rule.exempt
+        if kind is None:
+            return False
+        key = compact_text(hit.key) if hit.view == "compact" else hit.key.replace(" ", "")
+        for ev in evidence:
+            if kind == "registration" and _REGISTRATION.search(ev):
+                return True
+            if key not in ev:
+                continue
+            if kind == "ranking" and _SOURCE.search(ev) and _PERIOD.search(ev):
+                return True
+            if kind == "evidence" and (_SOURCE.search(ev) or _CERT.search(ev)):
+                return True
+        return False
+
+    def find(self, text: str, evidence: Evidence | None = None) -> list[Hit]:
+        if not text.strip():
+            return []
+        norm = normalize(text)
+        hits = self._literal_hits(norm.compact, "compact") + self._literal_hits(norm.words, "words")
+        hits += self._pattern_hits(norm)
+        if not hits:
+            return []
+        evidence = evidence or Evidence()
+        brand = compact_text(evidence.brand) if evidence.brand else ""
+        allowed = self._allowed_spans(norm, [brand] if brand else [])
+        ev_texts = [*evidence.compact(), norm.compact.text]
+        spans: list[tuple[int, int]] | None = None
+        kept: list[Hit] = []
+        for hit in hits:
+            if any(a <= hit.start and hit.end <= b for a, b in allowed):
+                continue
+            if self._exempt(hit, ev_texts):
+                continue
+            if hit.view == "compact" and self._needs_segment_check(hit.key):
+                if spans is None:
+                    spans = self._token_spans(norm)
+                if self._cuts_words(hit, spans):
+                    continue
+            kept.append(hit)
+        chinese = any(is_cjk(c) for c in text)
+        return [
+            Hit(h.rule, h.start, h.end, text[h.start:h.end], h.key,
+                tuple(h.rule.replace_zh) if chinese and h.view == "words" and h.rule.replace_zh and h.fix == "replace"
+                else h.replace, h.fix, h.priority, h.view)
+            for h in _resolve_overlaps(kept)
+        ]
+
+    @staticmethod
+    def _needs_segment_check(key: str) -> bool:
+        # Single characters (最) and prefixes that bind to the next word (全网最, 史上最) are not whole words.
+        return len(key) > 1 and is_cjk(key[0]) and not key.endswith("最")
+
+
+def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Keep the longest hit where hits overlap; on ties the category-specific, then the more severe rule."""
+    order = sorted(hits, key=lambda h: (-(h.end - h.start), h.priority, SEVERITY_RANK[h.rule.severity], h.start))
+    taken: list[Hit] = []
+    for h in order:
+        if all(h.end <= t.start or h.start >= t.end for t in taken):
+            taken.append(h)
+    return sorted(taken, key=lambda h: h.start)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    """One jieba tokenizer for the process (0.5 s to build), which knows every Chinese term of the lexicon
+    so that it keeps them whole."""
+    import logging
+
+    import jieba
+
+    from generator.compliance.lexicon import default_rulesets
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for s in default_rulesets():
+        for rule in s.rules:
+            for term in rule.terms:
+                if term.view == "compact" and len(term.key) > 1 and all(is_cjk(c) for c in term.key):
+                    tok.add_word(term.key)
+    return tok
+
+
+@lru_cache(maxsize=64)
+def _matcher_for(names: tuple[str, ...]) -> Matcher:
+    from generator.compliance.lexicon import default_rulesets
+
+    sets = tuple(s for s in default_rulesets() if s.name in names)
+    return Matcher(sets)
+
+
+def matcher_for_category(category: str) -> Matcher:
+    return _matcher_for(tuple(s.name for s in select_rulesets(category)))
