@@ -6,8 +6,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_RUNTIME := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core
-APT_TEST := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng redis-server chromium
+# tesseract is a runtime need: `daihuo verify` reads the on-screen AI label back by OCR.
+APT_RUNTIME := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
+APT_TEST := redis-server chromium
 DEMO_PLATFORMS ?= douyin,wechat_channels,xiaohongshu
 
 .PHONY: demo test setup test-setup system-runtime system-test lint bench clean

@@ -90,8 +90,13 @@ def speak(script: Script, brief: Brief, directory: Path, engine: Any = None) -> 
 def render_platform(
     product: Product, script: Script, voice: VoiceTrack, platform: str, brief: Brief, directory: Path,
     *, report: ComplianceReport | None = None, force: bool = False, settings: Settings | None = None,
+    inputs_product: Product | None = None,
 ) -> Clip:
-    """Render one platform's clip, cover and subtitles into `directory`; skip when already up to date."""
+    """Render one platform's clip, cover and subtitles into `directory`; skip when already up to date.
+
+    `product` is what is drawn (after compliance review); `inputs_product`, when given, is the sheet's
+    original row, which is what the inputs hash is computed from.
+    """
     from generator.video.cover import render_cover
     from generator.video.layout import build_timeline
     from generator.video.presets import get_preset
@@ -101,7 +106,7 @@ def render_platform(
 
     settings = settings or get_settings()
     paths = clip_paths(directory, platform)
-    inputs_hash = clip_hash(product, brief, script.variant, platform)
+    inputs_hash = clip_hash(inputs_product or product, brief, script.variant, platform)
     if not force:
         done = finished_clip(paths, inputs_hash)
         if done is not None:
@@ -205,16 +210,22 @@ def make_variant(
     tick = progress or (lambda *a, **k: None)
     try:
         script, report = review(script, product, brief)
+        from generator.compliance.review import review_display
+
+        # Cards and covers draw sheet text directly: it is reviewed like the script, then drawn.
+        shown = review_display(product, report)
         result.script, result.compliance = script, report
         if report.blocked:
-            terms = "、".join(sorted({f.term for f in report.findings if f.severity == "block"}))
-            raise BlockedByCompliance(f"blocked by compliance review (--compliance block): {terms}")
+            from generator.compliance.review import blocking_reasons
+
+            reasons = "; ".join(blocking_reasons(report)) or "see compliance.md"
+            raise BlockedByCompliance(f"blocked by compliance review ({brief.compliance}): {reasons}")
         tick(key, 1, total, "voice")
         result.voice = speak(script, brief, directory, voice_engine)
         for i, platform in enumerate(brief.platforms):
             tick(key, 2 + i, total, platform)
-            result.clips.append(render_platform(product, script, result.voice, platform, brief, directory,
-                                                report=report, force=force))
+            result.clips.append(render_platform(shown, script, result.voice, platform, brief, directory,
+                                                report=report, force=force, inputs_product=product))
         tick(key, total, total, "done")
     except Exception as exc:  # one product's failure must not sink the batch
         result.error = f"{type(exc).__name__}: {exc}"
@@ -294,4 +305,8 @@ def write_job_report(result: JobResult, brief: Brief) -> Path:
     if result.warnings:
         lines += ["", "## Warnings", *[f"- {w}" for w in result.warnings]]
     write_text_atomic(root / "report.md", "\n".join(lines) + "\n")
+    from generator.compliance.report import batch_report
+
+    reviewed = [(v.sku, v.variant, v.compliance) for v in result.variants if v.compliance]
+    write_text_atomic(root / "compliance.md", batch_report(reviewed))
     return root / "report.json"

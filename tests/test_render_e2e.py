@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator.compliance.aigc import is_explicit_label_text
+from generator.compliance.verify import verify_clip
 from generator.models import Brief, JobResult
 from generator.pipeline import run_job
 from generator.video.probe import summarize
@@ -115,6 +116,9 @@ def test_ocr_finds_caption_and_label(tmp_path: Path) -> None:
     label_text = ocr(first.crop((0, 0, int(w * 0.6), int(h * 0.16))))
     # In a sans-serif face a capital I and a lower-case l are the same glyph; tesseract often picks l.
     assert is_explicit_label_text(label_text.replace("Al", "AI")), label_text
+    # And the clip passes `daihuo verify`: both labels, geometry and timing.
+    report = verify_clip(Path(variant.clips[0].path))
+    assert report.ok, report.model_dump()
 
 
 def test_bad_rows_are_reported_and_good_rows_still_render(tmp_path: Path) -> None:

@@ -281,3 +281,39 @@ def blocking_reasons(report: ComplianceReport) -> list[str]:
         if f.severity == "block":
             seen.setdefault(f"{f.term}|{f.rule}", f"「{f.term}」({f.where or 'text'}): {f.reason}")
     return list(seen.values())
+
+
+def review_display(product: Product, report: ComplianceReport) -> Product:
+    """Review the sheet text that is drawn on screen outside the script (cards, cover, badge).
+
+    The renderer shows the product's title, selling points, offer and specs on its cards, so they need the
+    same treatment as the script: rewritten under `fix` (each change recorded), blocking under `block`,
+    reported under `warn`. Returns the product to draw.
+    """
+    matcher = matcher_for_category(product.category)
+    evidence = evidence_of(product)
+    fields: list[tuple[str, str]] = [("card:title", product.title), ("card:offer", product.offer)]
+    fields += [(f"card:point[{i}]", p) for i, p in enumerate(product.selling_points)]
+    fields += [(f"card:spec[{k}]", v) for k, v in product.specs.items()]
+    changes: dict[str, str] = {}
+    for where, text in fields:
+        hits = [h for h in matcher.find(text, evidence) if h.rule.severity != "warn" or report.policy == "warn"]
+        if not hits:
+            continue
+        report.findings.extend(h.finding(where) for h in hits)
+        if report.policy == "fix":
+            new = fix_text(text, matcher, evidence)
+            if new != text:
+                changes[where] = new
+                report.rewrites.append({"where": where, "before": text, "after": new})
+        elif report.policy == "block" and any(h.rule.severity == "block" for h in hits):
+            report.blocked = True
+    if not changes:
+        return product
+    points = [changes.get(f"card:point[{i}]", p) for i, p in enumerate(product.selling_points)]
+    return product.model_copy(update={
+        "title": changes.get("card:title", product.title) or product.sku,
+        "offer": changes.get("card:offer", product.offer),
+        "selling_points": [p for p in points if p],
+        "specs": {k: changes.get(f"card:spec[{k}]", v) for k, v in product.specs.items()},
+    })
