@@ -115,6 +115,9 @@ def platforms_cmd() -> None:
                    f"title ≤{p.title_chars}  label {p.label}  ({p.name})")
 
 
+from generator.cli_loop import register as _register_loop; _register_loop(app)  # noqa: E402, E702, I001
+
+
 def main() -> None:
     app()
 

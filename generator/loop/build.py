@@ -71,7 +71,11 @@ def sources(products: Sequence[Product], brief: Brief, writer: Writer, *, seed: 
             qa = inter.qa(p, round_, seed)
             if qa is not None:
                 yield Source("qa", p, qa.script, speed(), INTERSTITIAL_WEIGHT * weights.get(p.sku, 1.0))
-        for g in inter.greetings(product, round_, seed, host_name, hours_span):
+        # One greeting per round, cycling through the dayparts the loop passes, so greetings stay a small
+        # share of the pool however many dayparts there are.
+        options = inter.greetings(product, round_, seed, host_name, hours_span)
+        if options:
+            g = options[round_ % len(options)]
             yield Source("greeting", product, g.script, speed(), w, g.hours)
 
 

@@ -41,6 +41,7 @@ class RuleFinding(BaseModel):
     level: Literal["forbid", "restrict", "unknown", "ok"]
     rule: str
     advice: str = ""
+    details: list[str] = Field(default_factory=list, description="the platform's rules, paraphrased, with sources")
 
 
 class Schedule(BaseModel):

@@ -29,12 +29,11 @@ def check_platforms(platforms: list[str]) -> list[RuleFinding]:
                                         rule="no published rule on AI hosts or looped streams is on file",
                                         advice="check the platform's current live-stream terms yourself"))
             continue
-        text = " ".join(entry.get("rules", []))
         for concern, what in (("looped", "looped/recorded playback as a live stream"),
                               ("unattended", "an AI host without a real person driving it")):
             level = entry.get(concern, "unknown")
-            findings.append(RuleFinding(platform=platform, level=level, rule=f"{what}: {level}. {text}",
-                                        advice=entry.get("advice", "")))
+            findings.append(RuleFinding(platform=platform, level=level, rule=f"{what}: {level}",
+                                        advice=entry.get("advice", ""), details=list(entry.get("rules", []))))
     order = {"forbid": 0, "restrict": 1, "unknown": 2, "ok": 3}
     return sorted(findings, key=lambda f: order[f.level])
 
