@@ -115,7 +115,15 @@ def platforms_cmd() -> None:
                    f"title ≤{p.title_chars}  label {p.label}  ({p.name})")
 
 
-from generator.cli_compliance import register as _register_compliance; _register_compliance(app)  # noqa: E402, E702, I001
+def _register_verbs() -> None:
+    """Verbs that live in their own modules attach themselves to the app here."""
+    from generator import cli_compliance, cli_loop
+
+    for module in (cli_compliance, cli_loop):
+        module.register(app)
+
+
+_register_verbs()
 
 
 def main() -> None:

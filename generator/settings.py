@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     writer: str = "template"
     voice: str = "espeak"
     host: str = "none"
+    # Digital host engine `http`: a GPU talking-head server (contract in docs/host_and_loop.md).
+    host_url: str | None = None
+    host_avatar: str = "default"
+    host_timeout: float = 300.0
     redis_url: str | None = None
     api_keys: str = ""
     # LLM engine (OpenAI-compatible endpoint).

@@ -1,0 +1,65 @@
+"""The host overlay protocol the renderer composites, and `make_host`, which picks an engine by name."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from generator.models import Script, VoiceTrack
+
+log = logging.getLogger(__name__)
+
+Box = tuple[int, int, int, int]
+LAYOUTS = ("pip", "pip-left", "pip-right", "side", "full")
+
+
+@runtime_checkable
+class HostOverlay(Protocol):
+    """A presenter drawn over the frame.
+
+    `box` is (x, y, w, h) in frame pixels; `rgba(t)` returns an (h, w, 4) uint8 array with STRAIGHT
+    (not premultiplied) alpha for time t in seconds. Arrays may be shared from a cache: treat them as read-only.
+    `mouth_box` is (x, y, w, h) of the mouth inside the overlay, for checks and for engines that need it.
+    """
+
+    box: Box
+    mouth_box: Box
+    engine: str
+
+    def rgba(self, t: float) -> np.ndarray: ...
+
+
+def make_host(name: str, voice: VoiceTrack, script: Script, frame_size: tuple[int, int], layout: str, fps: int,
+              *, safe: Box | None = None) -> HostOverlay | None:
+    """The host overlay for one clip, or None for `none`.
+
+    name: "none", "sprite"/"default" (the bundled host), any folder name under assets/hosts/ (or a path to a
+    sprite folder), or "http" (the GPU talking-head server at settings.host_url; falls back to the sprite host
+    with a warning when the server fails). frame_size is (width, height); layout one of LAYOUTS; safe is the
+    preset's safe box (left, top, right, bottom) in pixels when known (Preset.safe_box()).
+    """
+    from generator.host.layout import host_box
+    from generator.host.sprite import SpriteHost, load_sprite_set
+
+    if name in ("", "none"):
+        return None
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown host layout '{layout}'; choose one of {', '.join(LAYOUTS)}")
+    if name == "http":
+        from generator.host.http_engine import HostServerError, HttpHost
+        from generator.settings import get_settings
+
+        settings = get_settings()
+        sprites = load_sprite_set("default")
+        box = host_box(frame_size, layout, sprites.aspect, safe)
+        try:
+            return HttpHost.fetch(settings.host_url, voice, box=box, fps=fps, avatar=settings.host_avatar,
+                                  timeout=settings.host_timeout, mouth_box=sprites.mouth_box_in(box))
+        except HostServerError as exc:
+            log.warning("host engine http failed (%s); falling back to the sprite host", exc)
+            return SpriteHost(sprites, voice, script, box=box, fps=fps, card=layout.startswith("pip"))
+    sprites = load_sprite_set("default" if name == "sprite" else name)
+    box = host_box(frame_size, layout, sprites.aspect, safe)
+    return SpriteHost(sprites, voice, script, box=box, fps=fps, card=layout.startswith("pip"))

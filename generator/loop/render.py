@@ -1,0 +1,98 @@
+"""Rendering one loop segment: the seam between the loop and the video pipeline.
+
+`SegmentRenderer` is the one call the loop makes. `pipeline_renderer()` wires the full pipeline
+(generator.pipeline.render_segment: voice, host, captions, label) when it is installed; `CardRenderer` is the
+self-contained fallback (espeak-ng voice over a caption card with the burned-in AIGC label, one ffmpeg call).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Protocol
+
+from generator.loop.media import MediaError, cjk_font, run
+from generator.models import Brief, Product, Script
+
+
+class SegmentRenderer(Protocol):
+    name: str
+
+    def __call__(self, product: Product, script: Script, brief: Brief, out_path: Path, *, speed: float) -> Path:
+        """Render `script` about `product` to the mp4 `out_path` (voice at `speed`); return out_path."""
+        ...
+
+
+class PipelineRenderer:
+    """Adapter over the pipeline's render_segment(product, script, brief, out_dir, speed=) -> Clip."""
+
+    name = "pipeline"
+
+    def __init__(self, platform: str) -> None:
+        from generator.pipeline import render_segment  # noqa: F401  (fail early when it is missing)
+
+        self.platform = platform
+
+    def __call__(self, product: Product, script: Script, brief: Brief, out_path: Path, *, speed: float) -> Path:
+        from generator.pipeline import render_segment
+
+        with tempfile.TemporaryDirectory(dir=out_path.parent) as tmp:
+            clip = render_segment(product, script, brief.model_copy(update={"platforms": [self.platform]}),
+                                  Path(tmp), speed=speed)
+            shutil.move(clip.path, out_path)
+        return out_path
+
+
+def pipeline_renderer(platform: str) -> SegmentRenderer | None:
+    try:
+        return PipelineRenderer(platform)
+    except ImportError:
+        return None
+
+
+class CardRenderer:
+    """Narration spoken by espeak-ng over a plain caption card, AIGC label burned in (no pipeline needed)."""
+
+    name = "card"
+
+    def __init__(self, size: tuple[int, int], fps: int = 30, label: str = "内容由AI生成") -> None:
+        self.size, self.fps, self.label = size, fps, label
+
+    def __call__(self, product: Product, script: Script, brief: Brief, out_path: Path, *, speed: float) -> Path:
+        w, h = self.size
+        with tempfile.TemporaryDirectory() as tmp_name:
+            tmp = Path(tmp_name)
+            wav = tmp / "voice.wav"
+            voice = "cmn" if script.language == "zh" else "en"
+            wpm = round((150 if voice == "cmn" else 165) * speed)
+            spoken = "\n".join(line.text for line in script.lines())
+            proc = subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), spoken],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise MediaError(f"espeak-ng failed: {proc.stderr.strip()}; install espeak-ng")
+            width_chars = max(6, int(w / (h * 0.045)) - 1) if script.language == "zh" else max(12, int(w / (h * 0.025)))
+            body = "\n".join(textwrap.fill(line.text, width_chars) for line in script.lines())
+            (tmp / "title.txt").write_text(product.title, encoding="utf-8")
+            (tmp / "body.txt").write_text(body, encoding="utf-8")
+            (tmp / "label.txt").write_text(self.label, encoding="utf-8")
+            font = cjk_font()
+            short = min(w, h)
+            label_size = int(short * 0.05 / 0.85) + 2
+            vf = ",".join([
+                f"drawtext=fontfile={font}:textfile={tmp}/title.txt:fontsize={round(h * 0.05)}:fontcolor=white:"
+                f"x=(w-text_w)/2:y=h*0.22",
+                f"drawtext=fontfile={font}:textfile={tmp}/body.txt:fontsize={round(h * 0.032)}:fontcolor=white:"
+                f"line_spacing={round(h * 0.012)}:x=(w-text_w)/2:y=h*0.36",
+                f"drawtext=fontfile={font}:textfile={tmp}/label.txt:fontsize={label_size}:fontcolor=white:"
+                f"box=1:boxcolor=black@0.45:x=w*0.04:y=h*0.02",
+            ])
+            part = out_path.with_suffix(".part.mp4")
+            run(["ffmpeg", "-y", "-v", "error", "-f", "lavfi", "-i", f"color=c=0x1d3557:s={w}x{h}:r={self.fps}",
+                 "-i", str(wav), "-vf", vf, "-af", "apad=pad_dur=0.4", "-shortest", "-c:v", "libx264",
+                 "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", str(2 * self.fps), "-c:a", "aac",
+                 "-ar", "44100", "-ac", "2", "-movflags", "+faststart", str(part)], f"render card {out_path.name}")
+            part.replace(out_path)
+        return out_path
