@@ -35,17 +35,12 @@ def _weights(text: str) -> dict[str, float]:
 
 
 def _read_products(sheet: Path) -> list:
-    try:
-        from generator import sheets
-    except ImportError:
-        console.print("[red]error:[/] loop build needs the sheet reader (generator/sheets.py), not installed")
-        raise typer.Exit(1) from None
-    reader = getattr(sheets, "read", None) or sheets.read_sheet
-    result = reader(sheet)
-    products = getattr(result, "products", result)
-    for err in getattr(result, "errors", []):
+    from generator.sheets import read_sheet
+
+    result = read_sheet(sheet)
+    for err in result.errors:
         console.print(f"[red]row error:[/] {err}")
-    return list(products)
+    return list(result.products)
 
 
 def _writer(name: str):

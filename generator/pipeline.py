@@ -79,12 +79,12 @@ def review(script: Script, product: Product, brief: Brief) -> tuple[Script, Comp
     return review_script(script, product, brief.compliance)
 
 
-def speak(script: Script, brief: Brief, directory: Path, engine: Any = None) -> VoiceTrack:
+def speak(script: Script, brief: Brief, directory: Path, engine: Any = None, *, speed: float = 1.0) -> VoiceTrack:
     from generator.voice.registry import get_voice
     from generator.voice.track import speak_script
 
     engine = engine or get_voice(brief.voice)
-    return speak_script(script, engine, directory / "voice", music=MUSIC if brief.music else None)
+    return speak_script(script, engine, directory / "voice", music=MUSIC if brief.music else None, speed=speed)
 
 
 def render_platform(
@@ -134,8 +134,22 @@ def render_platform(
         vtt=str(paths["vtt"]), width=preset.width, height=preset.height, duration=probe["duration"],
         inputs_hash=inputs_hash, probe=probe,
     )
-    write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label})
+    write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
+                                        "host_engine": getattr(host, "engine", "none") if host else "none"})
     return clip
+
+
+def render_segment(product: Product, script: Script, brief: Brief, out_dir: Path, *, speed: float = 1.0) -> Clip:
+    """One loop segment for `brief.platforms[0]`: compliance, voice at `speed` (±10 % variety), host, labels."""
+    script, report = review(script, product, brief)
+    from generator.compliance.review import blocking_reasons, review_display
+
+    shown = review_display(product, report)
+    if report.blocked:
+        raise BlockedByCompliance("; ".join(blocking_reasons(report)))
+    voice = speak(script, brief, out_dir, speed=speed)
+    return render_platform(shown, script, voice, brief.platforms[0], brief, out_dir, report=report, force=True,
+                           inputs_product=product)
 
 
 def finished_clip(paths: dict[str, Path], inputs_hash: str) -> Clip | None:
@@ -155,8 +169,13 @@ def _make_host(brief: Brief, voice: VoiceTrack, script: Script, preset: Any) -> 
     if brief.host in ("", "none"):
         return None
     from generator.host import make_host
+    from generator.video.layout import caption_band_top
 
-    return make_host(brief.host, voice, script, (preset.width, preset.height), _host_layout(brief, preset), preset.fps)
+    left, top, right, bottom = preset.safe_box()
+    layout = _host_layout(brief, preset)
+    # A picture-in-picture host stands on the caption band, so captions never cover its face.
+    safe = (left, top, right, caption_band_top(preset)) if layout == "pip" else (left, top, right, bottom)
+    return make_host(brief.host, voice, script, (preset.width, preset.height), layout, preset.fps, safe=safe)
 
 
 def write_manifest(result: VariantResult, product: Product, brief: Brief, job: str) -> Path:
@@ -181,7 +200,8 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
         "engines": {
             "writer": script.writer if script else brief.writer,
             "voice": result.voice.engine if result.voice else brief.voice,
-            "host": brief.host,
+            "host": next((r.get("host_engine") for c in result.clips
+                          if (r := read_json(clip_paths(directory, c.platform)["record"]))), brief.host),
             "compliance": result.compliance.reviewer if result.compliance else "none",
             "encoder": next((c.probe.get("encoder") for c in result.clips if c.probe), None),
         },

@@ -61,6 +61,13 @@ def caption_font_size(preset: Preset) -> int:
     return max(10, round(preset.short_side * 0.058))
 
 
+def caption_band_top(preset: Preset, lines: int = 2) -> int:
+    """Top of the band that two caption lines (with their box) occupy at the bottom of the safe zone."""
+    _, _, _, bottom = preset.safe_box()
+    size = caption_font_size(preset)
+    return bottom - round(preset.height * 0.02) - int(size * (1.25 * lines + 0.8))
+
+
 def scenes_from_script(script: Script, voice: VoiceTrack) -> list[Scene]:
     """One scene per beat, from its first line's start to the next beat's first line (cuts land in pauses)."""
     starts: list[float] = []
@@ -111,18 +118,22 @@ def build_timeline(
         overlays.append(Overlay(kind="disclosure", lines=lines, size=size, start=0.0, end=duration,
                                 anchor="top-left", x=left, y=y, max_width=right - left))
 
-    # Captions: bottom of the safe zone, centred on it, timed to each line.
+    # Captions: bottom of the safe zone, centred on it (on the product side when a host stands beside it),
+    # timed to each line.
     cap_size = caption_font_size(preset)
-    cap_width = int((right - left) * 0.94)
+    content_box = _content_box(preset, host_layout, host_box)
+    cap_left, cap_right = left, right
+    if host_layout == "side":
+        cap_left, cap_right = max(left, content_box[0]), min(right, content_box[0] + content_box[2])
+    cap_width = int((cap_right - cap_left) * 0.94)
     for timing in voice.lines:
         lines, size = fit_text(timing.caption, language, cap_size, cap_width, 2, max(10, int(cap_size * 0.7)))
         if len(lines) > 2:
             lines, size = fit_text(timing.caption, language, size, cap_width, 3, size)
         overlays.append(Overlay(kind="caption", lines=lines, size=size, start=timing.start, end=timing.end,
-                                anchor="bottom-center", x=(left + right) // 2, y=bottom - round(H * 0.02),
+                                anchor="bottom-center", x=(cap_left + cap_right) // 2, y=bottom - round(H * 0.02),
                                 max_width=cap_width))
 
-    content_box = _content_box(preset, host_layout, host_box)
     return Timeline(width=W, height=H, fps=preset.fps, duration=duration, language=language,
                     scenes=scenes_from_script(script, voice), overlays=overlays, content_box=content_box,
                     host_layout=host_layout)
