@@ -105,6 +105,14 @@ def _line_hint(ctx: PromptContext) -> str:
     return f"That is roughly {lines} lines in total (one to three per beat)."
 
 
+@cache
+def _lexicon_rules(category: str, language: str) -> str:
+    """The compliance lexicon's own summary (the same rules the reviewer applies to the output)."""
+    from generator.compliance.prompt import rules_for_prompt
+
+    return rules_for_prompt(category, language)
+
+
 def render_messages(ctx: PromptContext) -> list[dict[str, str]]:
     terms = load_terms()
     category = canonical_category(ctx.product.category)
@@ -122,6 +130,7 @@ def render_messages(ctx: PromptContext) -> list[dict[str, str]]:
         language=ctx.language, language_name=LANGUAGE_NAMES[ctx.language], images=len(ctx.product.images),
         absolute_terms=", ".join(absolute), medical_terms=", ".join(medical), category=category or "",
         category_guidance=guidance, schema_outline=schema_outline(),
+        lexicon_rules=_lexicon_rules(ctx.product.category, ctx.language),
     )
     user = _env().get_template("user.j2").render(
         variant=ctx.variant, duration=ctx.duration, angle=ctx.angle,
