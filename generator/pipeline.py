@@ -116,7 +116,7 @@ def render_platform(
     label = implicit_label(f"daihuo-{inputs_hash}", producer=settings.content_producer,
                            propagator=settings.content_propagator)
     aigc_json = metadata_value(label)
-    host = _make_host(brief, voice, script, preset)
+    host = clip_host(brief, voice, script, preset)
     timeline = build_timeline(
         product, script, voice, preset, disclosures=report.disclosures if report else [],
         host_layout=_host_layout(brief, preset) if host else "none", host_box=host.box if host else None,
@@ -165,7 +165,7 @@ def _host_layout(brief: Brief, preset: Any) -> str:
     return "pip" if preset.vertical else "side"
 
 
-def _make_host(brief: Brief, voice: VoiceTrack, script: Script, preset: Any) -> Any:
+def clip_host(brief: Brief, voice: VoiceTrack, script: Script, preset: Any) -> Any:
     if brief.host in ("", "none"):
         return None
     from generator.host import make_host

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from generator.models import Brief
-from generator.pipeline import _make_host, run_job
+from generator.pipeline import clip_host, run_job
 from generator.video.presets import get_preset
 
 
@@ -40,7 +40,7 @@ def test_rendered_host_mouth_follows_the_voice(tmp_path: Path) -> None:
     assert variant.error is None, variant.error
     clip = Path(variant.clips[0].path)
     # The same overlay the renderer used tells us where the mouth is in the frame.
-    host = _make_host(brief, variant.voice, variant.script, get_preset("douyin").scaled(0.5))
+    host = clip_host(brief, variant.voice, variant.script, get_preset("douyin").scaled(0.5))
     hx, hy, _, _ = host.box
     mx, my, mw, mh = host.mouth_box
     mouth = (hx + mx, hy + my, mw, mh)

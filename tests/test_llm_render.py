@@ -11,7 +11,7 @@ from generator.models import Brief
 from generator.pipeline import run_job
 from generator.settings import get_settings
 from generator.video.probe import summarize
-from generator.voice.track import _speakable
+from generator.voice.track import speakable
 from tests.openai_test_server import OpenAITestServer
 
 
@@ -34,7 +34,7 @@ def test_audio_speech_voice_is_used_in_the_rendered_clip(speech_server: OpenAITe
     assert variant.error is None, variant.error
     speech_calls = [r for r in speech_server.requests if r.path.endswith("/audio/speech")]
     assert len(speech_calls) == len(variant.voice.lines), "every line should be spoken by the server"
-    assert [r.body["input"] for r in speech_calls] == [_speakable(t.text, "zh") for t in variant.voice.lines]
+    assert [r.body["input"] for r in speech_calls] == [speakable(t.text, "zh") for t in variant.voice.lines]
     manifest = json.loads((Path(variant.directory) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["engines"]["voice"] == "openai"
     info = summarize(Path(variant.clips[0].path))

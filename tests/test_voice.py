@@ -10,7 +10,7 @@ import pytest
 
 from generator.models import Beat, Line, Script
 from generator.voice.espeak import EspeakVoice
-from generator.voice.track import _speakable, speak_script
+from generator.voice.track import speak_script, speakable
 from tests.helpers import integrated_loudness
 
 SCRIPT = Script(sku="T1", language="zh", beats=[
@@ -72,8 +72,8 @@ def test_no_music_means_silence_between_lines(tmp_path: Path) -> None:
 
 
 def test_prices_and_hashtags_are_spoken_naturally() -> None:
-    assert _speakable("到手价 ¥89 #好物推荐", "zh") == "到手价 89元"
-    assert _speakable("Now ¥149.5", "en") == "Now 149.5 yuan"
+    assert speakable("到手价 ¥89 #好物推荐", "zh") == "到手价 89元"
+    assert speakable("Now ¥149.5", "en") == "Now 149.5 yuan"
 
 
 def test_espeak_rate_is_measured() -> None:

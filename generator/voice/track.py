@@ -52,7 +52,7 @@ def speak_script(
     index = 0
     for b, beat in enumerate(script.beats):
         for i, line in enumerate(beat.lines):
-            spoken = engine.speak(_speakable(line.text, script.language), script.language, work_dir / f"line{index:03d}.wav", speed=speed)
+            spoken = engine.speak(speakable(line.text, script.language), script.language, work_dir / f"line{index:03d}.wav", speed=speed)
             audio = _trim_silence(_to_array(AudioSegment.from_file(spoken.path)))
             start, end = cursor, cursor + len(audio) / RATE
             timings.append(LineTiming(
@@ -82,7 +82,7 @@ _HASHTAG = re.compile(r"[#＃]\S+")
 _YUAN = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)(\s*元)?")
 
 
-def _speakable(text: str, language: str) -> str:
+def speakable(text: str, language: str) -> str:
     """What the voice should read: no hashtags; ¥89 read as 89元 / 89 yuan."""
     text = _HASHTAG.sub("", text)
     text = _YUAN.sub(r"\1元" if language == "zh" else r"\1 yuan", text)
