@@ -229,3 +229,27 @@ class JobResult(BaseModel):
     @property
     def failed(self) -> bool:
         return bool(self.row_errors) or any(v.error for v in self.variants)
+
+
+class Manifest(BaseModel):
+    """manifest.json of one variant folder: what went in, what was made, and by which engines."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: str = Field(default="daihuo.manifest/1", alias="schema")
+    generator: str
+    job: str
+    sku: str
+    variant: int
+    inputs_hash: str
+    source: dict[str, Any]
+    product: dict[str, Any]
+    brief: Brief
+    engines: dict[str, str | None]
+    script: Script | None = None
+    post_copy: dict[str, PlatformCopy] = Field(default_factory=dict)
+    voice: dict[str, Any] | None = None
+    line_timings: list[LineTiming] = Field(default_factory=list)
+    compliance: ComplianceReport | None = None
+    clips: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per platform: Clip + aigc + label_text")
+    error: str | None = None

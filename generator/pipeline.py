@@ -20,6 +20,7 @@ from generator.models import (
     Clip,
     ComplianceReport,
     JobResult,
+    Manifest,
     Product,
     Script,
     SheetResult,
@@ -181,39 +182,32 @@ def clip_host(brief: Brief, voice: VoiceTrack, script: Script, preset: Any) -> A
 def write_manifest(result: VariantResult, product: Product, brief: Brief, job: str) -> Path:
     """manifest.json for one variant: inputs hash, script, engines, line timings, compliance, AIGC, probes."""
     directory = Path(result.directory)
-    clips = {}
+    clips: dict[str, dict[str, Any]] = {}
+    host_engine = brief.host
     for clip in result.clips:
         record = read_json(clip_paths(directory, clip.platform)["record"]) or {}
         clips[clip.platform] = {**clip.model_dump(exclude={"skipped"}), "aigc": record.get("aigc"),
                                 "label_text": record.get("label_text")}
+        host_engine = record.get("host_engine", host_engine)
     script = result.script
-    manifest = {
-        "schema": "daihuo.manifest/1",
-        "generator": f"daihuo {__version__}",
-        "job": job,
-        "sku": product.sku,
-        "variant": result.variant,
-        "inputs_hash": variant_hash(product, brief, result.variant),
-        "source": {"file": product.source, "row": product.row},
-        "product": product.model_dump(exclude={"source", "row"}),
-        "brief": brief.model_dump(),
-        "engines": {
+    manifest = Manifest(
+        generator=f"daihuo {__version__}", job=job, sku=product.sku, variant=result.variant,
+        inputs_hash=variant_hash(product, brief, result.variant),
+        source={"file": product.source, "row": product.row},
+        product=product.model_dump(exclude={"source", "row"}), brief=brief,
+        engines={
             "writer": script.writer if script else brief.writer,
             "voice": result.voice.engine if result.voice else brief.voice,
-            "host": next((r.get("host_engine") for c in result.clips
-                          if (r := read_json(clip_paths(directory, c.platform)["record"]))), brief.host),
+            "host": host_engine,
             "compliance": result.compliance.reviewer if result.compliance else "none",
             "encoder": next((c.probe.get("encoder") for c in result.clips if c.probe), None),
         },
-        "script": script.model_dump() if script else None,
-        "post_copy": {p: c.model_dump() for p, c in (script.copy_by_platform.items() if script else [])},
-        "voice": result.voice.model_dump(exclude={"lines"}) if result.voice else None,
-        "line_timings": [t.model_dump() for t in result.voice.lines] if result.voice else [],
-        "compliance": result.compliance.model_dump() if result.compliance else None,
-        "clips": clips,
-        "error": result.error,
-    }
-    return write_json_atomic(directory / "manifest.json", manifest)
+        script=script, post_copy=dict(script.copy_by_platform) if script else {},
+        voice=result.voice.model_dump(exclude={"lines"}) if result.voice else None,
+        line_timings=result.voice.lines if result.voice else [],
+        compliance=result.compliance, clips=clips, error=result.error,
+    )
+    return write_json_atomic(directory / "manifest.json", manifest.model_dump(mode="json", by_alias=True))
 
 
 # ---- orchestration ---------------------------------------------------------------------------------------
