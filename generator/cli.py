@@ -115,6 +115,9 @@ def platforms_cmd() -> None:
                    f"title ≤{p.title_chars}  label {p.label}  ({p.name})")
 
 
+from generator.cli_workers import register as _register_workers; _register_workers(app)  # noqa: E402, E702, I001
+
+
 def main() -> None:
     app()
 
