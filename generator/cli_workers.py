@@ -106,7 +106,7 @@ def batch_cmd(
     from workers.submit import resume as resume_job
 
     out_root = _out_root(out)
-    _use_broker(broker)
+    broker_url = _use_broker(broker)
     store = JobStore(out_root)
     if resume:
         try:
@@ -152,10 +152,10 @@ def batch_cmd(
     if not wait:
         console.print(f"follow it with: daihuo status {job_id} --out {out_root}")
         raise typer.Exit(0)
-    raise typer.Exit(_follow(store, job_id, timeout))
+    raise typer.Exit(_follow(store, job_id, timeout, broker_url))
 
 
-def _follow(store: Any, job_id: str, timeout: float) -> int:
+def _follow(store: Any, job_id: str, timeout: float, broker_url: str) -> int:
     """Live progress bars per product until the job settles; the exit code for `batch --wait`."""
     from workers.jobs import summarize
     from workers.submit import settle
@@ -165,7 +165,7 @@ def _follow(store: Any, job_id: str, timeout: float) -> int:
                   console=console, transient=False) as progress:
         bars: dict[str, Any] = {}
         while True:
-            job = settle(store, job_id)
+            job = settle(store, job_id, broker_url=broker_url)
             view = summarize(job, store.steps(job_id))
             for prod in view["products"]:
                 if prod["sku"] not in bars:

@@ -395,7 +395,7 @@ def _job_or_404(store: JobStore, job_id: str, config: ApiConfig, *, check_key: b
         if config.mode == "celery":
             from workers.submit import settle
 
-            settle(store, job_id)
+            settle(store, job_id, broker_url=config.redis_url)
         return store.job(job_id)
     except JobNotFound as exc:
         raise HTTPException(404, f"no job {job_id!r}") from exc

@@ -232,8 +232,11 @@ def finalize(job_id: str, out: str, *, force: bool = False) -> dict[str, Any]:
             result.error = f"{failed[0]['step']}: {failed[0]['error']}"
         elif unfinished:
             result.error = f"{unfinished[0]['step']} did not finish"
+        try:
+            write_manifest(result, products[sku], brief, job_id)
+        except OSError as exc:  # the variant's folder is unusable; the batch report must still be written
+            result.error = (result.error + "\n" if result.error else "") + f"manifest.json not written: {exc}"
         variants.append(result)
-        write_manifest(result, products[sku], brief, job_id)
     job_result = JobResult(job=job_id, out_dir=str(Path(out) / job_id), variants=variants,
                            row_errors=[RowError.model_validate(e) for e in job["row_errors"]], warnings=job["warnings"])
     report = write_job_report(job_result, brief)

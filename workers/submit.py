@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 import time
 from pathlib import Path
@@ -19,8 +20,8 @@ from workers.jobs import STATE_DIR, JobStore
 from workers.steps import (
     NotFinished,
     StepRetry,
-    all_terminal,
     finalize,
+    lease_seconds,
     owner_id,
     plan_steps,
     start_payload,
@@ -137,14 +138,53 @@ def _with_retries(call: Any, limit: int = 100) -> Any:
     raise RuntimeError("a step kept asking to be retried; another process may be stuck holding it")
 
 
-def settle(store: JobStore, job_id: str, *, grace: float = 15.0) -> dict[str, Any]:
-    """Make sure a job whose steps are all finished has its report, even if the chord's report task was lost
-    (for example its counter went with a broker that lost data): waiters call this while polling."""
+def settle(store: JobStore, job_id: str, *, grace: float = 15.0, broker_url: str | None = None,
+           stall: float | None = None) -> dict[str, Any]:
+    """Bring a job to its end when the broker dropped its messages; waiters call this while polling.
+
+    - All steps finished but no report (the chord's report task was lost): write the report here.
+    - With BROKER_URL: steps left over, yet Redis holds no message at all (queues and un-acked set empty) and no
+      worker holds a live lease, for STALL seconds: the messages were lost (a Redis restart can drop a message
+      between a worker taking it and acknowledging it); re-send the unfinished part. Steps are idempotent,
+      so a false alarm costs nothing but a few skipped tasks.
+    """
     job = store.job(job_id)
-    if job["state"] in ("done", "failed") or not all_terminal(store, job_id):
+    if job["state"] in ("done", "failed"):
         return job
-    last = max((s["updated"] for s in store.steps(job_id)), default=job["updated"])
-    if time.time() - last >= grace:
-        with contextlib.suppress(NotFinished):
-            finalize(job_id, str(store.out_root))
+    steps = store.steps(job_id)
+    last = max((s["updated"] for s in steps), default=job["updated"])
+    quiet = time.time() - last
+    if all(s["state"] in ("done", "failed") for s in steps):
+        if quiet >= grace:
+            with contextlib.suppress(NotFinished):
+                finalize(job_id, str(store.out_root))
+        return store.job(job_id)
+    if broker_url and quiet >= (stall if stall is not None else stall_seconds()) and not _live_leases(steps) and broker_is_idle(broker_url):
+        store.set_job_state(job_id, "running", message="no message left in Redis for this job's open steps: "
+                            "re-sending them (lost by a broker restart?)")
+        enqueue(store, job_id)
     return store.job(job_id)
+
+
+def stall_seconds() -> float:
+    return float(os.environ.get("DAIHUO_STALL_SECONDS", "60"))
+
+
+def _live_leases(steps: list[dict[str, Any]]) -> bool:
+    fresh = 2 * lease_seconds()
+    return any(s["state"] == "running" and s["heartbeat"] and time.time() - s["heartbeat"] < fresh for s in steps)
+
+
+def broker_is_idle(url: str) -> bool:
+    """True when no task message waits in a queue or sits un-acknowledged (or ETA-held) at a worker."""
+    import redis
+
+    from workers.celery_app import IO_QUEUE, RENDER_QUEUE
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        keys = [q + suffix for q in (IO_QUEUE, RENDER_QUEUE) for suffix in ("", "\x06\x163", "\x06\x166", "\x06\x169")]
+        waiting = sum(client.llen(k) for k in keys)
+        return waiting == 0 and client.hlen("unacked") == 0
+    except redis.RedisError:
+        return False  # cannot tell while Redis is down: do nothing

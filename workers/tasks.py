@@ -27,28 +27,28 @@ def _call(task: Task, fn: Any, *args: Any) -> Any:
         raise task.retry(countdown=exc.countdown, max_retries=_RETRIES, exc=exc) from exc
 
 
-@app.task(bind=True, name="daihuo.script", queue=IO_QUEUE, soft_time_limit=_io_soft, time_limit=_io_hard)
+@app.task(bind=True, name="daihuo.script", soft_time_limit=_io_soft, time_limit=_io_hard)
 def script(self: Task, job: str, out: str, product: dict[str, Any], brief: dict[str, Any], variant: int) -> Payload:
     return _call(self, steps.step_script, steps.start_payload(job, out, product, brief, variant))
 
 
-@app.task(bind=True, name="daihuo.compliance", queue=IO_QUEUE, soft_time_limit=_io_soft, time_limit=_io_hard)
+@app.task(bind=True, name="daihuo.compliance", soft_time_limit=_io_soft, time_limit=_io_hard)
 def compliance(self: Task, payload: Payload) -> Payload:
     return _call(self, steps.step_compliance, payload)
 
 
-@app.task(bind=True, name="daihuo.voice", queue=IO_QUEUE, soft_time_limit=_io_soft, time_limit=_io_hard)
+@app.task(bind=True, name="daihuo.voice", soft_time_limit=_io_soft, time_limit=_io_hard)
 def voice(self: Task, payload: Payload) -> Payload:
     return _call(self, steps.step_voice, payload)
 
 
-@app.task(bind=True, name="daihuo.render", queue=RENDER_QUEUE, soft_time_limit=_render_soft,
+@app.task(bind=True, name="daihuo.render", soft_time_limit=_render_soft,
           time_limit=_render_hard)
 def render(self: Task, payload: Payload, platform: str) -> dict[str, Any]:
     return _call(self, steps.step_render, payload, platform)
 
 
-@app.task(bind=True, name="daihuo.report", queue=IO_QUEUE, soft_time_limit=_io_soft, time_limit=_io_hard)
+@app.task(bind=True, name="daihuo.report", soft_time_limit=_io_soft, time_limit=_io_hard)
 def report(self: Task, job: str, out: str) -> dict[str, Any]:
     """The chord body: writes manifests and the batch report once every step has finished. It reads the
     state store, not the chord's results, so an early or repeated call is harmless."""
