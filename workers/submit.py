@@ -97,7 +97,18 @@ def enqueue(store: JobStore, job_id: str) -> int:
         chord(chains)(report)
     else:
         report.apply_async()
+    _drop_result_subscriptions(tasks.report.app)
     return len(chains)
+
+
+def _drop_result_subscriptions(app: Any) -> None:
+    """Nobody here waits on Celery results (progress comes from the job state). Without this, the Redis result
+    subscriptions that sending opened are closed by AsyncResult.__del__ at interpreter exit, which fails with
+    a noisy traceback. Best effort: these are Celery internals."""
+    consumer = getattr(app.backend, "result_consumer", None)
+    with contextlib.suppress(Exception):
+        consumer.subscribed_to.clear()
+        consumer.stop()
 
 
 def _finished_variants(store: JobStore, job_id: str) -> set[tuple[str, int]]:
