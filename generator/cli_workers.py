@@ -1,0 +1,254 @@
+"""`daihuo worker`, `daihuo batch`, `daihuo status` and `daihuo serve`: the distributed side of the CLI.
+
+Entry points only translate arguments; the work is in workers/ (Celery tasks, job state, the HTTP API).
+generator.cli is imported lazily inside the commands because it imports this module while it loads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console(stderr=True)
+
+
+def _use_broker(url: str | None) -> str:
+    """Point the Celery app at URL (or $DAIHUO_REDIS_URL) and check that Redis answers."""
+    import redis
+
+    from workers import celery_app
+
+    url = url or celery_app.redis_url()
+    os.environ["DAIHUO_REDIS_URL"] = url
+    celery_app.configure(celery_app.app, url)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        console.print(f"[red]cannot reach Redis at {url}:[/] {exc}\n"
+                      "Start it (`redis-server --appendonly yes`) or point --broker / DAIHUO_REDIS_URL at it.")
+        raise typer.Exit(2) from exc
+    return url
+
+
+def _out_root(out: Path | None) -> Path:
+    from generator.settings import get_settings
+
+    return (out or get_settings().out).resolve()
+
+
+def worker_cmd(
+    queues: Annotated[str, typer.Option(help="queues to consume: io (script, voice), render (video), or both")] = "io,render",
+    concurrency: Annotated[int | None, typer.Option(min=1, help="worker processes (default: CPU cores)")] = None,
+    broker: Annotated[str | None, typer.Option(help="Redis URL (default $DAIHUO_REDIS_URL or redis://127.0.0.1:6379/0)")] = None,
+    loglevel: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
+    hostname: Annotated[str | None, typer.Option(help="node name, e.g. render1@%h (must be unique per machine)")] = None,
+) -> None:
+    """Start a Celery worker that runs the pipeline's steps for `daihuo batch` and `daihuo serve`.
+
+    Run one per machine (or one per queue: `--queues io --concurrency 8` for LLM/TTS work and `--queues render`
+    with one process per core for rendering). Every worker must see the same output folder ($DAIHUO_OUT).
+    """
+    from workers.celery_app import app
+
+    _use_broker(broker)
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(names) - {"io", "render"})
+    if unknown or not names:
+        raise typer.BadParameter(f"unknown queue(s) {', '.join(unknown) or '(none)'}; use io, render or io,render",
+                                 param_hint="--queues")
+    argv = ["worker", "--queues", ",".join(names), "--concurrency", str(concurrency or os.cpu_count() or 1),
+            "--loglevel", loglevel]
+    if hostname:
+        argv += ["--hostname", hostname]
+    app.worker_main(argv)
+
+
+def batch_cmd(
+    sheet: Annotated[Path | None, typer.Argument(help="product sheet (.xlsx, .csv, .json, .yaml); omit with --resume")] = None,
+    platforms: Annotated[str, typer.Option(help="comma-separated presets, see `daihuo platforms`")] = "douyin",
+    variants: Annotated[int, typer.Option(min=1, max=20, help="script variants per product")] = 1,
+    duration: Annotated[int, typer.Option(min=5, max=180, help="target length in seconds")] = 30,
+    lang: Annotated[str | None, typer.Option(help="zh|en|id|ms|th|vi; default: each product's own language")] = None,
+    out: Annotated[Path | None, typer.Option(help="output root shared by all workers (default $DAIHUO_OUT or ./out)")] = None,
+    job: Annotated[str | None, typer.Option(help="job name (default: the sheet's file name)")] = None,
+    writer: Annotated[str | None, typer.Option(help="script writer: template or openai")] = None,
+    voice: Annotated[str | None, typer.Option(help="voice engine: espeak, openai or edge")] = None,
+    host: Annotated[str | None, typer.Option(help="virtual host: none, sprite or http")] = None,
+    compliance: Annotated[str, typer.Option(help="fix, block or warn")] = "fix",
+    music: Annotated[bool, typer.Option(help="background music ducked under the voice")] = True,
+    scale: Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")] = 1.0,
+    broker: Annotated[str | None, typer.Option(help="Redis URL (default $DAIHUO_REDIS_URL or redis://127.0.0.1:6379/0)")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="show live progress per product and wait for the end")] = False,
+    resume: Annotated[str | None, typer.Option(help="re-send the unfinished or failed parts of job RESUME")] = None,
+    timeout: Annotated[float, typer.Option(help="with --wait: give up waiting after this many seconds (0: never)")] = 0,
+) -> None:
+    """Submit SHEET to the Celery workers (`daihuo worker`) as one job; with --wait, follow it to the end.
+
+    Outputs are the same as `daihuo make`: OUT/<job>/<sku>/v<N>/<platform>.mp4 and OUT/<job>/report.json.
+    Exit 0 when every product produced its clips, 1 when some failed, 2 on usage errors.
+    """
+    from generator.cli import _check_platforms, _split
+    from generator.models import Brief
+    from generator.pipeline import load_sheet
+    from generator.settings import get_settings
+    from generator.sheets import SheetError
+    from workers.jobs import JobNotFound, JobStore
+    from workers.submit import create_job, enqueue
+    from workers.submit import resume as resume_job
+
+    out_root = _out_root(out)
+    broker_url = _use_broker(broker)
+    store = JobStore(out_root)
+    if resume:
+        try:
+            sent = resume_job(store, resume)
+        except JobNotFound as exc:
+            console.print(f"[red]no job {resume!r} in {store.path}[/]; check --out (it must be the job's output root)")
+            raise typer.Exit(2) from exc
+        job_id = resume
+        console.print(f"resumed job [bold]{job_id}[/]: {sent} product variant(s) re-sent")
+    else:
+        if sheet is None:
+            raise typer.BadParameter("give a SHEET to submit, or --resume JOB", param_hint="SHEET")
+        if not sheet.exists():
+            raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
+        platform_list = _split(platforms)
+        _check_platforms(platform_list)
+        if compliance not in ("fix", "block", "warn"):
+            raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
+        if lang is not None and lang not in ("zh", "en", "id", "ms", "th", "vi"):
+            raise typer.BadParameter("use one of zh, en, id, ms, th, vi", param_hint="--lang")
+        settings = get_settings()
+        brief = Brief(platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
+                      writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
+                      compliance=compliance, music=music, scale=scale)  # type: ignore[arg-type]
+        try:
+            result = load_sheet(sheet, out_root)
+        except SheetError as exc:
+            console.print(f"[red]sheet error:[/] {exc}")
+            raise typer.Exit(2) from exc
+        for err in result.errors:
+            console.print(f"[red]row error:[/] {err}")
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+        if not result.products:
+            console.print("[red]no product row could be read; nothing was submitted[/]")
+            raise typer.Exit(1)
+        from generator.output import job_name
+
+        job_id = job_name(sheet, job)
+        create_job(store, job_id, result, brief, mode="celery")
+        sent = enqueue(store, job_id)
+        console.print(f"submitted job [bold]{job_id}[/]: {sent} product variant(s) → {out_root / job_id}")
+    if not wait:
+        console.print(f"follow it with: daihuo status {job_id} --out {out_root}")
+        raise typer.Exit(0)
+    raise typer.Exit(_follow(store, job_id, timeout, broker_url))
+
+
+def _follow(store: Any, job_id: str, timeout: float, broker_url: str) -> int:
+    """Live progress bars per product until the job settles; the exit code for `batch --wait`."""
+    from workers.jobs import summarize
+    from workers.submit import settle
+
+    started = time.monotonic()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        bars: dict[str, Any] = {}
+        while True:
+            job = settle(store, job_id, broker_url=broker_url)
+            view = summarize(job, store.steps(job_id))
+            for prod in view["products"]:
+                if prod["sku"] not in bars:
+                    bars[prod["sku"]] = progress.add_task(prod["sku"], total=prod["total"])
+                stage = next((v["stage"] for v in prod["variants"] if v["stage"]), "")
+                note = {"done": "✅", "failed": "❌"}.get(prod["state"], stage or prod["state"])
+                progress.update(bars[prod["sku"]], completed=prod["done"], total=prod["total"],
+                                description=f"{prod['sku']} {note}")
+            if job["state"] in ("done", "failed"):
+                break
+            if timeout and time.monotonic() - started > timeout:
+                console.print(f"[yellow]still running after {timeout:.0f}s; follow with `daihuo status {job_id}`[/]")
+                return 3
+            time.sleep(0.5)
+    _print_outcome(view)
+    return 0 if job["state"] == "done" and not view["row_errors"] else 1
+
+
+def _print_outcome(view: dict[str, Any]) -> None:
+    for prod in view["products"]:
+        if prod["state"] == "failed":
+            console.print(f"[red]failed:[/] {prod['sku']}: {prod['error']}")
+    for err in view["row_errors"]:
+        console.print(f"[red]row {err['row']} skipped:[/] {err['field']}: {err['problem']} — {err['fix']}")
+    done = sum(1 for p in view["products"] if p["state"] == "done")
+    console.print(f"job {view['id']}: {view['state']} — {done}/{len(view['products'])} product(s) done")
+
+
+def status_cmd(
+    job: Annotated[str, typer.Argument(help="job id (printed by `daihuo batch`; the job's folder name)")],
+    out: Annotated[Path | None, typer.Option(help="output root (default $DAIHUO_OUT or ./out)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the full state as JSON")] = False,
+) -> None:
+    """Show a job's state per product and platform (queued / running / done / failed, with errors).
+
+    Exit 0 when done, 1 when failed, 3 while queued or running, 2 when there is no such job.
+    """
+    from workers.jobs import JobNotFound, JobStore, summarize
+    from workers.submit import settle
+
+    store = JobStore(_out_root(out))
+    try:
+        view = summarize(settle(store, job), store.steps(job))
+    except JobNotFound as exc:
+        console.print(f"[red]no job {job!r} in {store.path}[/]; check --out")
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(view, ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(title=f"job {view['id']}: {view['state']} ({view['progress']:.0%})")
+        for col in ("SKU", "state", "steps", "platforms", "error"):
+            table.add_column(col)
+        for prod in view["products"]:
+            plats = " ".join(f"{p}:{s['state']}" for v in prod["variants"] for p, s in v["platforms"].items())
+            table.add_row(prod["sku"], prod["state"], f"{prod['done']}/{prod['total']}", plats, prod["error"] or "")
+        Console().print(table)
+        for err in view["row_errors"]:
+            console.print(f"[red]row {err['row']} skipped:[/] {err['field']}: {err['problem']}")
+    raise typer.Exit({"done": 0, "failed": 1}.get(view["state"], 3))
+
+
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0 for every interface)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    out: Annotated[Path | None, typer.Option(help="output root (default $DAIHUO_OUT or ./out)")] = None,
+) -> None:
+    """Serve the HTTP API (/v1/jobs, /docs) and the merchant web page (/).
+
+    With DAIHUO_REDIS_URL set, jobs go to the Celery workers; without it they run in this process.
+    API keys come from DAIHUO_API_KEYS (comma-separated; `Authorization: Bearer KEY`).
+    """
+    import uvicorn
+
+    from workers.api import create_app
+
+    api = create_app(out_root=_out_root(out))
+    if not api.state.config.keys:
+        console.print("[yellow]warning:[/] DAIHUO_API_KEYS is empty: anyone who can reach this port can submit jobs")
+    uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker_cmd)
+    app.command("batch")(batch_cmd)
+    app.command("status")(status_cmd)
+    app.command("serve")(serve_cmd)

@@ -1,0 +1,319 @@
+"""Job state that survives restarts: SQLite next to the outputs (OUT/.daihuo/jobs.sqlite, WAL mode).
+
+One row per job, one row per step of each product variant (script, compliance, voice, render:<platform>),
+and an append-only event log for progress displays. Every worker, the CLI and the API open the same file, so
+the state outlives any process, and Redis holds only the queue. A step is *claimed* before it runs, with a
+heartbeat lease: a second copy of a task (redelivered after a crash or a broker restart) sees a fresh lease
+and waits, or a stale one and takes over, so a clip is never rendered twice at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+State = Literal["queued", "running", "done", "failed"]
+TERMINAL = ("done", "failed")
+STATE_DIR = ".daihuo"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, state TEXT NOT NULL, mode TEXT NOT NULL, out_root TEXT NOT NULL,
+  brief TEXT NOT NULL, products TEXT NOT NULL, row_errors TEXT NOT NULL, warnings TEXT NOT NULL,
+  token TEXT NOT NULL DEFAULT '', error TEXT, created REAL NOT NULL, updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS steps (
+  job TEXT NOT NULL, sku TEXT NOT NULL, variant INTEGER NOT NULL, step TEXT NOT NULL, seq INTEGER NOT NULL,
+  state TEXT NOT NULL, error TEXT, result TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+  renders INTEGER NOT NULL DEFAULT 0, owner TEXT, heartbeat REAL, updated REAL NOT NULL,
+  PRIMARY KEY (job, sku, variant, step)
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, ts REAL NOT NULL, sku TEXT, variant INTEGER,
+  step TEXT, state TEXT NOT NULL, message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_job ON events (job, id);
+"""
+
+
+def db_path(out_root: Path | str) -> Path:
+    return Path(out_root) / STATE_DIR / "jobs.sqlite"
+
+
+@dataclass(frozen=True)
+class StepKey:
+    job: str
+    sku: str
+    variant: int
+    step: str
+
+
+class JobNotFound(KeyError):
+    pass
+
+
+class JobStore:
+    """All reads and writes of job state. Cheap to construct; opens a short-lived connection per call."""
+
+    def __init__(self, out_root: Path | str) -> None:
+        self.out_root = Path(out_root)
+        self.path = db_path(out_root)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._conn() as db:
+            # WAL lets readers (API, `daihuo status`) read while workers write. On network file systems
+            # WAL is unsafe: set DAIHUO_STATE_JOURNAL=delete there (docs/service.md).
+            db.execute(f"PRAGMA journal_mode={os.environ.get('DAIHUO_STATE_JOURNAL', 'wal')}")
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA busy_timeout=30000")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._conn() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    # ---- jobs -----------------------------------------------------------------------------------------
+
+    def create_job(
+        self, job: str, *, mode: str, brief: dict[str, Any], products: list[dict[str, Any]],
+        row_errors: list[dict[str, Any]], warnings: list[str], steps: list[tuple[str, int, str]], token: str = "",
+    ) -> None:
+        """Create (or reset, when resubmitted under the same id) a job and its steps, all queued."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute("DELETE FROM steps WHERE job=?", (job,))
+            db.execute(
+                "INSERT OR REPLACE INTO jobs (id, state, mode, out_root, brief, products, row_errors, warnings,"
+                " token, error, created, updated) VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?)",
+                (job, "queued", mode, str(self.out_root), _dump(brief), _dump(products), _dump(row_errors),
+                 _dump(warnings), token, now, now),
+            )
+            db.executemany(
+                "INSERT INTO steps (job, sku, variant, step, seq, state, updated) VALUES (?,?,?,?,?,'queued',?)",
+                [(job, sku, variant, step, seq, now) for seq, (sku, variant, step) in enumerate(steps)],
+            )
+            _event(db, job, None, None, None, "queued", f"{len(products)} product(s) submitted")
+
+    def job(self, job: str) -> dict[str, Any]:
+        with self._conn() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id=?", (job,)).fetchone()
+        if row is None:
+            raise JobNotFound(job)
+        data = dict(row)
+        for key in ("brief", "products", "row_errors", "warnings"):
+            data[key] = json.loads(data[key])
+        return data
+
+    def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self._conn() as db:
+            rows = db.execute("SELECT id, state, mode, created, updated, error FROM jobs ORDER BY created DESC LIMIT ?",
+                              (limit,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def set_job_state(self, job: str, state: State, error: str | None = None, message: str = "") -> None:
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET state=?, error=?, updated=? WHERE id=?", (state, error, time.time(), job))
+            _event(db, job, None, None, None, state, message or (error or ""))
+
+    def mark_running(self, job: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET state='running', updated=? WHERE id=? AND state='queued'", (time.time(), job))
+
+    # ---- steps ----------------------------------------------------------------------------------------
+
+    def steps(self, job: str) -> list[dict[str, Any]]:
+        with self._conn() as db:
+            rows = db.execute("SELECT * FROM steps WHERE job=? ORDER BY seq", (job,)).fetchall()
+        out = []
+        for row in rows:
+            data = dict(row)
+            data["result"] = json.loads(data["result"]) if data["result"] else None
+            out.append(data)
+        return out
+
+    def step(self, key: StepKey) -> dict[str, Any] | None:
+        with self._conn() as db:
+            row = db.execute("SELECT * FROM steps WHERE job=? AND sku=? AND variant=? AND step=?",
+                             (key.job, key.sku, key.variant, key.step)).fetchone()
+        if row is None:
+            return None
+        data = dict(row)
+        data["result"] = json.loads(data["result"]) if data["result"] else None
+        return data
+
+    def claim(self, key: StepKey, owner: str, lease_s: float) -> tuple[str, dict[str, Any] | None]:
+        """('done', result) when finished before; ('busy', None) when another live owner holds it;
+        ('claimed', None) when this owner may run it now (attempts is incremented)."""
+        now = time.time()
+        with self._tx() as db:
+            row = db.execute("SELECT state, result, owner, heartbeat, attempts FROM steps WHERE job=? AND sku=?"
+                             " AND variant=? AND step=?", (key.job, key.sku, key.variant, key.step)).fetchone()
+            if row is None:
+                raise JobNotFound(f"{key.job}: no step {key.sku} v{key.variant} {key.step}")
+            if row["state"] == "done":
+                return "done", json.loads(row["result"]) if row["result"] else None
+            fresh = row["heartbeat"] is not None and now - row["heartbeat"] < lease_s
+            if row["state"] == "running" and row["owner"] != owner and fresh:
+                return "busy", None
+            db.execute("UPDATE steps SET state='running', owner=?, heartbeat=?, attempts=attempts+1, error=NULL,"
+                       " updated=? WHERE job=? AND sku=? AND variant=? AND step=?",
+                       (owner, now, now, key.job, key.sku, key.variant, key.step))
+            db.execute("UPDATE jobs SET state='running', updated=? WHERE id=? AND state='queued'", (now, key.job))
+            _event(db, key.job, key.sku, key.variant, key.step, "running",
+                   f"attempt {row['attempts'] + 1}" + (" (taking over from a lost worker)" if row["state"] == "running" else ""))
+            return "claimed", None
+
+    def attempts(self, key: StepKey) -> int:
+        row = self.step(key)
+        return int(row["attempts"]) if row else 0
+
+    def beat(self, key: StepKey, owner: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE steps SET heartbeat=? WHERE job=? AND sku=? AND variant=? AND step=? AND owner=?",
+                       (time.time(), key.job, key.sku, key.variant, key.step, owner))
+
+    def finish(self, key: StepKey, result: Any, *, rendered: bool = False, message: str = "") -> None:
+        now = time.time()
+        with self._tx() as db:
+            db.execute("UPDATE steps SET state='done', result=?, error=NULL, renders=renders+?, heartbeat=NULL,"
+                       " updated=? WHERE job=? AND sku=? AND variant=? AND step=?",
+                       (_dump(result), int(rendered), now, key.job, key.sku, key.variant, key.step))
+            _event(db, key.job, key.sku, key.variant, key.step, "done", message)
+
+    def fill(self, key: StepKey, result: Any) -> None:
+        """Record a result made as a by-product of another step, unless this step has started on its own."""
+        with self._tx() as db:
+            db.execute("UPDATE steps SET state='done', result=?, updated=? WHERE job=? AND sku=? AND variant=?"
+                       " AND step=? AND state='queued'",
+                       (_dump(result), time.time(), key.job, key.sku, key.variant, key.step))
+
+    def fail(self, key: StepKey, error: str) -> None:
+        now = time.time()
+        with self._tx() as db:
+            db.execute("UPDATE steps SET state='failed', error=?, heartbeat=NULL, updated=? WHERE job=? AND sku=?"
+                       " AND variant=? AND step=? AND state != 'done'",
+                       (error, now, key.job, key.sku, key.variant, key.step))
+            _event(db, key.job, key.sku, key.variant, key.step, "failed", error.splitlines()[0] if error else "")
+
+    def requeue(self, key: StepKey, why: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE steps SET state='queued', error=?, heartbeat=NULL, owner=NULL, updated=? WHERE job=?"
+                       " AND sku=? AND variant=? AND step=? AND state='running'",
+                       (why, time.time(), key.job, key.sku, key.variant, key.step))
+            _event(db, key.job, key.sku, key.variant, key.step, "queued", why)
+
+    def reset_unfinished(self, job: str) -> int:
+        """For a resume: failed and abandoned steps go back to queued (done ones stay done)."""
+        with self._tx() as db:
+            count = db.execute("UPDATE steps SET state='queued', error=NULL, attempts=0, owner=NULL, heartbeat=NULL,"
+                               " updated=? WHERE job=? AND state IN ('failed', 'running', 'queued')",
+                               (time.time(), job)).rowcount
+            db.execute("UPDATE jobs SET state='queued', error=NULL, updated=? WHERE id=?", (time.time(), job))
+            _event(db, job, None, None, None, "queued", f"resumed: {count} step(s) to run")
+        return count
+
+    # ---- events ---------------------------------------------------------------------------------------
+
+    def events(self, job: str, after: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+        with self._conn() as db:
+            rows = db.execute("SELECT * FROM events WHERE job=? AND id>? ORDER BY id LIMIT ?",
+                              (job, after, limit)).fetchall()
+        return [dict(r) for r in rows]
+
+
+@contextmanager
+def lease(store: JobStore, key: StepKey, owner: str, lease_s: float) -> Iterator[None]:
+    """Keep the claim on KEY fresh while the body runs (renders run for minutes)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(max(0.5, lease_s / 3)):
+            # A missed beat only shortens the lease; the next one catches up.
+            with contextlib.suppress(sqlite3.Error):
+                store.beat(key, owner)
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"lease-{key.step}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _event(db: sqlite3.Connection, job: str, sku: str | None, variant: int | None, step: str | None,
+           state: str, message: str) -> None:
+    db.execute("INSERT INTO events (job, ts, sku, variant, step, state, message) VALUES (?,?,?,?,?,?,?)",
+               (job, time.time(), sku, variant, step, state, message))
+
+
+# ---- views: what the CLI and the API show ------------------------------------------------------------
+
+
+def summarize(job: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per product (and per variant and platform) states and progress, from the step rows."""
+    titles = {p["sku"]: p.get("title", "") for p in job["products"]}
+    products: dict[str, dict[str, Any]] = {}
+    for s in steps:
+        prod = products.setdefault(s["sku"], {"sku": s["sku"], "title": titles.get(s["sku"], ""), "steps": [],
+                                              "variants": {}})
+        prod["steps"].append(s)
+        variant = prod["variants"].setdefault(s["variant"], {"variant": s["variant"], "stage": None, "platforms": {}})
+        if s["step"].startswith("render:"):
+            variant["platforms"][s["step"].split(":", 1)[1]] = {"state": s["state"], "error": s["error"]}
+        if s["state"] == "running":
+            variant["stage"] = s["step"]
+    out = []
+    for prod in products.values():
+        states = [s["state"] for s in prod["steps"]]
+        done = sum(1 for st in states if st in TERMINAL)
+        errors = [f"v{s['variant']} {s['step']}: {s['error']}" for s in prod["steps"] if s["state"] == "failed"]
+        out.append({
+            "sku": prod["sku"], "title": prod["title"], "state": _rollup(states), "done": done, "total": len(states),
+            "progress": round(done / len(states), 3) if states else 1.0,
+            "error": errors[0].splitlines()[0] if errors else None,
+            "variants": list(prod["variants"].values()),
+        })
+    states = [s["state"] for s in steps]
+    return {
+        "id": job["id"], "state": job["state"], "mode": job["mode"], "created": job["created"],
+        "updated": job["updated"], "error": job["error"], "brief": job["brief"],
+        "progress": round(sum(1 for st in states if st in TERMINAL) / len(states), 3) if states else 1.0,
+        "products": out,
+        "row_errors": job["row_errors"], "warnings": job["warnings"],
+    }
+
+
+def _rollup(states: list[str]) -> State:
+    if states and all(st in TERMINAL for st in states):
+        return "failed" if "failed" in states else "done"
+    if any(st != "queued" for st in states):
+        return "running"
+    return "queued"

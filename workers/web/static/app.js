@@ -1,0 +1,204 @@
+// The merchant page: submit a sheet (or one quick product), follow the job, preview and download clips.
+// The API key (when the server requires one) is kept in this browser's localStorage and sent as a Bearer header;
+// clip URLs carry the job's own download token, so <video> and plain links work without headers.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const KEY = "daihuo.apiKey";
+const STATE_ZH = { queued: "排队中", running: "生成中", done: "完成", failed: "失败" };
+const KIND_ZH = { video: "视频", cover: "封面", subtitles: "字幕" };
+let activeTab = "sheet";
+let pollTimer = null;
+
+function headers(extra = {}) {
+  const key = localStorage.getItem(KEY);
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(path, { ...options, headers: headers(options.headers || {}) });
+  let body = null;
+  try { body = await res.json(); } catch (_) { body = null; }
+  if (!res.ok) {
+    const detail = body && body.detail;
+    const text = typeof detail === "string" ? detail : (detail && detail.message) || res.statusText;
+    const err = new Error(`${res.status}: ${text}`);
+    err.status = res.status;
+    throw err;
+  }
+  return body;
+}
+
+function showError(message) {
+  const box = $("form-error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function init() {
+  $("api-key").value = localStorage.getItem(KEY) || "";
+  $("save-key").addEventListener("click", () => {
+    localStorage.setItem(KEY, $("api-key").value.trim());
+    showError("");
+  });
+  document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => {
+    activeTab = tab.dataset.tab;
+    document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
+    $("tab-sheet").hidden = activeTab !== "sheet";
+    $("tab-quick").hidden = activeTab !== "quick";
+  }));
+  $("job-form").addEventListener("submit", submit);
+  try {
+    const health = await api("/healthz");
+    $("key-box").hidden = !health.auth;
+  } catch (_) { $("key-box").hidden = false; }
+  const platforms = await api("/v1/platforms");
+  $("platforms").innerHTML = "";
+  for (const p of platforms) {
+    const label = document.createElement("label");
+    label.innerHTML = `<input type="checkbox" name="platform" value="${p.key}"> ${p.name}`;
+    label.querySelector("input").checked = p.key === "douyin";
+    $("platforms").appendChild(label);
+  }
+  const last = localStorage.getItem("daihuo.lastJob");
+  if (last) follow(last, true);
+}
+
+function options() {
+  const platforms = [...document.querySelectorAll("input[name=platform]:checked")].map((i) => i.value);
+  return {
+    platforms: platforms.join(","), duration: $("duration").value, voice: $("voice").value,
+    variants: $("variants").value, scale: $("scale").value,
+  };
+}
+
+async function submit(event) {
+  event.preventDefault();
+  showError("");
+  const opts = options();
+  if (!opts.platforms) { showError("请至少选择一个平台 / choose at least one platform"); return; }
+  let request;
+  if (activeTab === "sheet") {
+    const sheet = $("sheet").files[0];
+    if (!sheet) { showError("请选择商品表格 / choose a sheet file"); return; }
+    const form = new FormData();
+    form.append("sheet", sheet);
+    for (const image of $("images").files) form.append("images", image);
+    for (const [k, v] of Object.entries(opts)) form.append(k, v);
+    request = { method: "POST", body: form };
+  } else {
+    const title = $("q-title").value.trim();
+    if (!title) { showError("请填写商品名称 / enter a title"); return; }
+    const product = {
+      sku: "Q-" + Date.now().toString(36).toUpperCase(), title,
+      price: $("q-price").value || null, sale_price: $("q-sale").value || null,
+      selling_points: $("q-points").value.split("\n").map((s) => s.trim()).filter(Boolean),
+      offer: $("q-offer").value.trim(),
+    };
+    request = { method: "POST", body: JSON.stringify({ products: [product], ...opts }),
+                headers: { "Content-Type": "application/json" } };
+  }
+  $("submit").disabled = true;
+  try {
+    const job = await api("/v1/jobs", request);
+    localStorage.setItem("daihuo.lastJob", job.id);
+    follow(job.id, false);
+  } catch (err) {
+    if (err.status === 401) $("key-box").hidden = false;
+    showError(`提交失败 / submit failed — ${err.message}`);
+  } finally {
+    $("submit").disabled = false;
+  }
+}
+
+function follow(jobId, quiet) {
+  clearTimeout(pollTimer);
+  $("job-box").hidden = false;
+  $("results").hidden = true;
+  $("job-id").textContent = jobId;
+  const tick = async () => {
+    let job;
+    try { job = await api(`/v1/jobs/${encodeURIComponent(jobId)}`); } catch (err) {
+      if (quiet && (err.status === 404 || err.status === 401)) { $("job-box").hidden = true; return; }
+      showError(`查询失败 / status failed — ${err.message}`);
+      pollTimer = setTimeout(tick, 4000);
+      return;
+    }
+    render(job);
+    if (job.state === "done" || job.state === "failed") { showClips(jobId); return; }
+    pollTimer = setTimeout(tick, 1500);
+  };
+  tick();
+}
+
+function render(job) {
+  const badge = $("job-state");
+  badge.textContent = `${STATE_ZH[job.state] || job.state} ${job.state}`;
+  badge.className = `badge ${job.state}`;
+  $("overall").firstElementChild.style.width = `${Math.round(job.progress * 100)}%`;
+  const list = $("products");
+  list.innerHTML = "";
+  for (const p of job.products) {
+    const li = document.createElement("li");
+    li.dataset.sku = p.sku;
+    li.dataset.state = p.state;
+    li.innerHTML = `<div class="name"><span></span><span class="badge ${p.state}">${STATE_ZH[p.state]}</span></div>
+      <div class="bar"><span style="width:${Math.round(p.progress * 100)}%"></span></div>`;
+    li.querySelector(".name span").textContent = `${p.sku} ${p.title || ""}`;
+    if (p.error) {
+      const err = document.createElement("div");
+      err.className = "err";
+      err.textContent = p.error;
+      li.appendChild(err);
+    }
+    list.appendChild(li);
+  }
+  const rows = $("row-errors");
+  rows.hidden = !job.row_errors.length;
+  rows.textContent = job.row_errors.map((e) => `第 ${e.row} 行 row ${e.row} · ${e.field}: ${e.problem} — ${e.fix}`).join("\n");
+}
+
+async function showClips(jobId) {
+  const data = await api(`/v1/jobs/${encodeURIComponent(jobId)}/artifacts`);
+  const groups = new Map();
+  for (const f of data.files) {
+    if (!f.platform) continue;
+    const key = `${f.sku} v${f.variant} · ${f.platform}`;
+    if (!groups.has(key)) groups.set(key, {});
+    groups.get(key)[f.path.split(".").slice(1).join(".")] = f;
+  }
+  const box = $("clips");
+  box.innerHTML = "";
+  for (const [title, files] of groups) {
+    if (!files.mp4) continue;
+    const div = document.createElement("div");
+    div.className = "clip";
+    const video = document.createElement("video");
+    video.controls = true;
+    video.preload = "metadata";
+    video.playsInline = true;
+    video.src = files.mp4.url;
+    if (files["cover.jpg"]) video.poster = files["cover.jpg"].url;
+    const caption = document.createElement("div");
+    caption.textContent = title;
+    const links = document.createElement("div");
+    links.className = "links";
+    for (const [ext, label] of [["mp4", "下载视频 mp4"], ["cover.jpg", "封面 cover"], ["srt", "字幕 srt"], ["vtt", "字幕 vtt"]]) {
+      if (!files[ext]) continue;
+      const a = document.createElement("a");
+      a.href = files[ext].download_url;
+      a.textContent = label;
+      a.setAttribute("download", "");
+      a.className = `dl-${ext.replace(".", "-")}`;
+      links.appendChild(a);
+    }
+    div.append(video, caption, links);
+    box.appendChild(div);
+  }
+  const report = data.files.find((f) => f.path === "report.md");
+  $("report-link").hidden = !report;
+  if (report) $("report-link").href = report.url;
+  $("results").hidden = false;
+}
+
+init().catch((err) => showError(`页面加载失败 / page failed to load — ${err.message}`));
