@@ -43,7 +43,9 @@ MUSIC = ASSETS_DIR / "music" / "soft_loop.ogg"
 
 
 class BlockedByCompliance(RuntimeError):
-    pass
+    def __init__(self, message: str, report: ComplianceReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 # ---- stage functions (pure data in, data + files out) ------------------------------------------------
@@ -78,6 +80,21 @@ def write_scripts(product: Product, brief: Brief, writer: Any = None) -> list[Sc
 
 def review(script: Script, product: Product, brief: Brief) -> tuple[Script, ComplianceReport]:
     return review_script(script, product, brief.compliance)
+
+
+def review_for_clip(script: Script, product: Product, brief: Brief) -> tuple[Script, ComplianceReport, Product]:
+    """Review the script and the sheet text that cards and covers draw; raise when the policy blocks.
+
+    Returns the script to speak, the report, and the product to draw (its on-screen text reviewed too).
+    """
+    from generator.compliance.review import blocking_reasons, review_display
+
+    script, report = review(script, product, brief)
+    shown = review_display(product, report)
+    if report.blocked:
+        reasons = "; ".join(blocking_reasons(report)) or "see compliance.md"
+        raise BlockedByCompliance(f"blocked by compliance review ({brief.compliance}): {reasons}", report)
+    return script, report, shown
 
 
 def speak(script: Script, brief: Brief, directory: Path, engine: Any = None, *, speed: float = 1.0) -> VoiceTrack:
@@ -142,12 +159,7 @@ def render_platform(
 
 def render_segment(product: Product, script: Script, brief: Brief, out_dir: Path, *, speed: float = 1.0) -> Clip:
     """One loop segment for `brief.platforms[0]`: compliance, voice at `speed` (±10 % variety), host, labels."""
-    script, report = review(script, product, brief)
-    from generator.compliance.review import blocking_reasons, review_display
-
-    shown = review_display(product, report)
-    if report.blocked:
-        raise BlockedByCompliance("; ".join(blocking_reasons(report)))
+    script, report, shown = review_for_clip(script, product, brief)
     voice = speak(script, brief, out_dir, speed=speed)
     return render_platform(shown, script, voice, brief.platforms[0], brief, out_dir, report=report, force=True,
                            inputs_product=product)
@@ -223,17 +235,12 @@ def make_variant(
     result = VariantResult(sku=product.sku, variant=script.variant, directory=str(directory))
     tick = progress or (lambda *a, **k: None)
     try:
-        script, report = review(script, product, brief)
-        from generator.compliance.review import review_display
-
-        # Cards and covers draw sheet text directly: it is reviewed like the script, then drawn.
-        shown = review_display(product, report)
+        try:
+            script, report, shown = review_for_clip(script, product, brief)
+        except BlockedByCompliance as blocked:
+            result.script, result.compliance = script, blocked.report
+            raise
         result.script, result.compliance = script, report
-        if report.blocked:
-            from generator.compliance.review import blocking_reasons
-
-            reasons = "; ".join(blocking_reasons(report)) or "see compliance.md"
-            raise BlockedByCompliance(f"blocked by compliance review ({brief.compliance}): {reasons}")
         tick(key, 1, total, "voice")
         result.voice = speak(script, brief, directory, voice_engine)
         for i, platform in enumerate(brief.platforms):
@@ -248,6 +255,13 @@ def make_variant(
         tick(key, total, total, "failed")
     write_manifest(result, product, brief, job)
     return result
+
+
+def with_brief_language(products: list[Product], brief: Brief) -> list[Product]:
+    """`--lang` overrides each row's own 语言 column."""
+    if not brief.language:
+        return products
+    return [p.model_copy(update={"language": brief.language}) for p in products]
 
 
 def run_products(
@@ -283,9 +297,7 @@ def run_job(
 ) -> JobResult:
     name = job_name(sheet, job)
     sheet_result = load_sheet(sheet, out_root)
-    products = sheet_result.products
-    if brief.language:
-        products = [p.model_copy(update={"language": brief.language}) for p in products]
+    products = with_brief_language(sheet_result.products, brief)
     variants = run_products(products, brief, out_root, name, force=force, progress=progress)
     result = JobResult(job=name, out_dir=str(out_root / name), variants=variants,
                        row_errors=sheet_result.errors, warnings=sheet_result.warnings)

@@ -30,7 +30,15 @@ from generator.models import (
     VoiceTrack,
 )
 from generator.output import variant_dir
-from generator.pipeline import render_platform, review, speak, write_job_report, write_manifest, write_scripts
+from generator.pipeline import (
+    BlockedByCompliance,
+    render_platform,
+    review_for_clip,
+    speak,
+    write_job_report,
+    write_manifest,
+    write_scripts,
+)
 from workers.jobs import TERMINAL, JobStore, StepKey, lease
 
 Payload = dict[str, Any]
@@ -149,11 +157,11 @@ def step_compliance(payload: Payload, owner: str) -> Payload:
     product, brief = Product.model_validate(payload["product"]), Brief.model_validate(payload["brief"])
 
     def work() -> tuple[Any, bool]:
-        script, report = review(Script.model_validate(payload["script"]), product, brief)
-        if report.blocked:
-            terms = "、".join(sorted({f.term for f in report.findings if f.severity == "block"}))
-            raise StepFailed(f"blocked by compliance review (compliance=block): {terms}")
-        return {"script": script.model_dump(), "report": report.model_dump()}, False
+        try:
+            script, report, shown = review_for_clip(Script.model_validate(payload["script"]), product, brief)
+        except BlockedByCompliance as blocked:
+            raise StepFailed(str(blocked)) from blocked
+        return {"script": script.model_dump(), "report": report.model_dump(), "shown": shown.model_dump()}, False
 
     result = run_step(payload, "compliance", work, owner)
     return {**payload, **result} if result is not None else payload
@@ -177,9 +185,11 @@ def step_render(payload: Payload, platform: str, owner: str) -> dict[str, Any]:
         product, brief = Product.model_validate(payload["product"]), Brief.model_validate(payload["brief"])
         directory = variant_dir(Path(payload["out"]), payload["job"], payload["sku"], int(payload["variant"]))
         _remove_partials(directory, platform)
+        # Draw the reviewed product (card and cover text); hash the sheet's own row, as `daihuo make` does.
+        shown = Product.model_validate(payload.get("shown") or payload["product"])
         clip = render_platform(
-            product, Script.model_validate(payload["script"]), VoiceTrack.model_validate(payload["voice"]), platform,
-            brief, directory, report=ComplianceReport.model_validate(payload["report"]),
+            shown, Script.model_validate(payload["script"]), VoiceTrack.model_validate(payload["voice"]), platform,
+            brief, directory, report=ComplianceReport.model_validate(payload["report"]), inputs_product=product,
         )
         return clip.model_dump(), not clip.skipped
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.models import Brief, Product, SheetResult
+from generator.pipeline import with_brief_language
 from workers.jobs import STATE_DIR, JobStore
 from workers.steps import (
     NotFinished,
@@ -59,9 +60,7 @@ def stage_images(products: list[Product], out_root: Path) -> list[Product]:
 def create_job(
     store: JobStore, job: str, sheet: SheetResult, brief: Brief, *, mode: str, token: str = "",
 ) -> dict[str, Any]:
-    products = stage_images(sheet.products, store.out_root)
-    if brief.language:
-        products = [p.model_copy(update={"language": brief.language}) for p in products]
+    products = with_brief_language(stage_images(sheet.products, store.out_root), brief)
     store.create_job(
         job, mode=mode, brief=brief.model_dump(), products=[p.model_dump() for p in products],
         row_errors=[e.model_dump() for e in sheet.errors], warnings=sheet.warnings,
