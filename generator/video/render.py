@@ -12,6 +12,7 @@ import bisect
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -200,12 +201,23 @@ def encoder_params(encoder: str, preset: Preset, settings: Settings, aigc_json: 
 def render_video(
     timeline: Timeline, product: Product, preset: Preset, audio_path: Path, out_path: Path, *,
     aigc_json: str, host: HostOverlay | None = None, settings: Settings | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Path:
-    """Render and encode to `out_path` atomically (temp name in the same folder, then rename)."""
+    """Render and encode to `out_path` atomically (temp name in the same folder, then rename).
+
+    `timings`, when given, is filled with seconds spent: `prepare` (Pillow pre-rendering), `frames` (inside the
+    frame function), `encode_wait` (the rest of the single encode+mux pass: pipe writes blocked on ffmpeg,
+    and ffmpeg finishing the file) and `render` (the whole call). The benchmark reads them.
+    """
     settings = settings or get_settings()
+    started = time.perf_counter()
     backgrounds = render_backgrounds(timeline, product, preset)
     sprites = build_sprites(timeline)
-    clip = VideoClip(frame_function(timeline, backgrounds, sprites, host), duration=timeline.duration)
+    make_frame = frame_function(timeline, backgrounds, sprites, host)
+    if timings is not None:
+        make_frame = _timed(make_frame, timings)
+    clip = VideoClip(make_frame, duration=timeline.duration)
+    prepared = time.perf_counter()
     encoder = choose_encoder(settings)
     x264_preset, params = encoder_params(encoder, preset, settings, aigc_json)
     tmp = out_path.with_name(f".{out_path.stem}.{os.getpid()}.tmp.mp4")
@@ -218,4 +230,20 @@ def render_video(
     finally:
         tmp.unlink(missing_ok=True)
         clip.close()
+    if timings is not None:
+        done = time.perf_counter()
+        timings.update(prepare=prepared - started, render=done - started,
+                       encode_wait=done - prepared - timings.get("frames", 0.0))
     return out_path
+
+
+def _timed(make_frame: Callable[[float], np.ndarray], timings: dict[str, float]) -> Callable[[float], np.ndarray]:
+    timings["frames"] = 0.0
+
+    def timed(t: float) -> np.ndarray:
+        start = time.perf_counter()
+        frame = make_frame(t)
+        timings["frames"] += time.perf_counter() - start
+        return frame
+
+    return timed
