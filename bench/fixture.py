@@ -31,7 +31,10 @@ def bench_product() -> Product:
 
 
 def stretch(script: Script, voice: VoiceTrack, seconds: float) -> tuple[Script, VoiceTrack]:
-    """The script and timings repeated (or cut at a beat boundary) to fill `seconds`; audio not touched."""
+    """The script and timings repeated (the last beat cut after its last whole line) to fill `seconds`.
+
+    The audio file is not touched: `loop_audio` makes the matching track.
+    """
     if not voice.lines or voice.duration <= 0:
         raise ValueError("the voice track has no lines; the bench needs a spoken script")
     pairs: list[tuple[Beat, list[LineTiming]]] = []
@@ -45,10 +48,9 @@ def stretch(script: Script, voice: VoiceTrack, seconds: float) -> tuple[Script, 
     while offset < seconds:
         for beat, timings in pairs:
             kept = [t for t in timings if offset + t.end <= seconds - END_GUARD]
-            if len(kept) < len(timings) and beats:
-                break  # the rest of this beat does not fit: cut at the beat boundary
-            if not kept:
-                kept = timings[:1]  # even a very short case shows one line
+            if not kept and beats:
+                break
+            kept = kept or timings[:1]  # even a very short case shows one line
             beats.append(beat.model_copy(update={"lines": beat.lines[:len(kept)]}))
             lines += [t.model_copy(update={"index": len(lines) + i, "start": round(offset + t.start, 3),
                                            "end": round(min(seconds, offset + t.end), 3), "words": []})
@@ -63,10 +65,21 @@ def stretch(script: Script, voice: VoiceTrack, seconds: float) -> tuple[Script, 
             voice.model_copy(update={"lines": lines, "duration": float(seconds)}))
 
 
-def loop_audio(source: Path, seconds: float, out: Path) -> Path:
-    """`source` looped and cut to exactly `seconds` (WAV, same rate), matching `stretch`'s timings."""
+def loop_audio(source: Path, seconds: float, out: Path, *, mute_after: float | None = None) -> Path:
+    """`source` looped and cut to exactly `seconds` (WAV, same rate), matching `stretch`'s timings.
+
+    `mute_after` silences the audio from that time on (speech past the last kept line has no caption).
+    """
+    mute = ["-af", f"volume=enable='gte(t,{mute_after:.3f})':volume=0"] if mute_after is not None else []
     subprocess.run(
-        ["ffmpeg", "-y", "-v", "error", "-stream_loop", "-1", "-i", str(source), "-t", f"{seconds:.3f}",
+        ["ffmpeg", "-y", "-v", "error", "-stream_loop", "-1", "-i", str(source), "-t", f"{seconds:.3f}", *mute,
          "-c:a", "pcm_s16le", str(out)], check=True, capture_output=True,
     )
     return out
+
+
+def fit(script: Script, voice: VoiceTrack, seconds: float, out: Path) -> tuple[Script, VoiceTrack]:
+    """`stretch` plus its audio: the script and voice track of exactly `seconds`, audio written to `out`."""
+    script, stretched = stretch(script, voice, seconds)
+    path = loop_audio(Path(voice.path), seconds, out, mute_after=stretched.lines[-1].end + 0.05)
+    return script, stretched.model_copy(update={"path": str(path)})

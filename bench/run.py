@@ -87,7 +87,7 @@ def _children_cpu() -> float:
 
 def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
     """Script → voice → layout → render → floor for one case, in this process. Returns the measurements."""
-    from bench.fixture import bench_product, loop_audio, stretch
+    from bench.fixture import bench_product, fit
     from bench.memory import PeakMemory
     from generator.compliance.aigc import implicit_label, metadata_value
     from generator.models import Brief
@@ -110,8 +110,7 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
     with _stage(stages, "voice"):
         voice = speak(script, brief, work)
     # Bench fixture, not a pipeline stage: fill the nominal duration exactly (see bench/fixture.py).
-    script, voice = stretch(script, voice, case.duration)
-    voice = voice.model_copy(update={"path": str(loop_audio(Path(voice.path), case.duration, work / "voice.fit.wav"))})
+    script, voice = fit(script, voice, case.duration, work / "voice.fit.wav")
     host = None
     if case.host:
         from generator.host import make_host
@@ -138,7 +137,8 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
     floor = measure_floor(out, work / f"{case.name}.floor.mp4", preset, settings, aigc_json)
     return {
         "wall_s": round(wall, 3), "floor_s": floor["wall_s"], "floor_cpu_percent": floor["cpu_percent"],
-        "cpu_percent": round(100 * cpu / wall, 1), **memory.result(),
+        "cpu_percent": round(100 * cpu / wall, 1), "cpu_s": round(cpu, 3), "floor_cpu_s": floor["cpu_s"],
+        **memory.result(),
         "stages": stages, "encoder": choose_encoder(settings), "x264_preset": settings.x264_preset,
         "crf": settings.crf, "frames": round(case.duration * preset.fps), "output": str(out),
         "size": f"{preset.width}x{preset.height}", "duration_s": case.duration,
@@ -157,12 +157,13 @@ def measure_floor(source: Path, out: Path, preset: Any, settings: Any, aigc_json
     cpu0, wall0 = _children_cpu(), time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     wall = time.perf_counter() - wall0
-    return {"wall_s": round(wall, 3), "cpu_percent": round(100 * (_children_cpu() - cpu0) / wall, 1)}
+    cpu = _children_cpu() - cpu0
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "cpu_percent": round(100 * cpu / wall, 1)}
 
 
 def batch(case: Case, scale: float, work: Path, clips: int) -> dict[str, Any]:
     """`clips` clips one after another, whole pipeline each (script, voice, layout, render, no floor)."""
-    from bench.fixture import bench_product, loop_audio, stretch
+    from bench.fixture import bench_product, fit
     from generator.compliance.aigc import implicit_label, metadata_value
     from generator.models import Brief
     from generator.pipeline import speak, write_scripts
@@ -178,8 +179,7 @@ def batch(case: Case, scale: float, work: Path, clips: int) -> dict[str, Any]:
         directory = work / f"clip{n}"
         script = write_scripts(product, brief)[0]
         voice = speak(script, brief, directory)
-        script, voice = stretch(script, voice, case.duration)
-        voice = voice.model_copy(update={"path": str(loop_audio(Path(voice.path), case.duration, directory / "fit.wav"))})
+        script, voice = fit(script, voice, case.duration, directory / "fit.wav")
         timeline = build_timeline(product, script, voice, preset)
         render_video(timeline, product, preset, Path(voice.path), directory / "clip.mp4",
                      aigc_json=metadata_value(implicit_label(f"daihuo-bench-{n}")))
@@ -226,6 +226,7 @@ def run_cases(cases: list[Case], scale: float, runs: int, work: Path, log: Any) 
             log(f"{case.name} run {n + 1}/{runs}: {samples[-1]['wall_s']:.1f} s, floor {samples[-1]['floor_s']:.1f} s")
         med = _median(samples)
         med.update(name=case.name, ratio=round(med["wall_s"] / med["floor_s"], 3),
+                   cpu_ratio=round(med["cpu_s"] / med["floor_cpu_s"], 3),
                    realtime_factor=round(case.duration / med["wall_s"], 2), runs=len(samples),
                    ratio_each_run=[round(s["wall_s"] / s["floor_s"], 3) for s in samples],
                    mux="one pass with the render: ffmpeg muxes the voice while encoding (inside encode_wait)")
@@ -271,7 +272,7 @@ def summarize(cases: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "vertical" in by:
         v = by["vertical"]
-        out.update(vertical_ratio=v["ratio"], vertical_ratio_target=1.3, vertical_peak_rss_mb=v["peak_rss_mb"],
+        out.update(vertical_ratio=v["ratio"], vertical_ratio_target=1.3, vertical_cpu_ratio=v["cpu_ratio"], vertical_peak_rss_mb=v["peak_rss_mb"],
                    peak_rss_target_mb=1024, vertical_cpu_percent=v["cpu_percent"], cpu_percent_target=170)
         if "vertical_long" in by:
             out.update(long_over_short=round(by["vertical_long"]["wall_s"] / v["wall_s"], 3),
