@@ -125,3 +125,36 @@ def test_render_video_reports_ffmpeg_errors(tmp_path: Path) -> None:
         render_video(timeline, PRODUCT, preset, tmp_path / "missing.wav", tmp_path / "x.mp4", aigc_json="{}",
                      settings=Settings(encoder="libx264"))
     assert not (tmp_path / "x.mp4").exists()
+
+
+class TwoPoseHost:
+    """A minimal HostOverlay: two cached poses that alternate every 0.5 s, as a sprite host's cache returns them."""
+
+    def __init__(self, box: tuple[int, int, int, int]) -> None:
+        self.box = box
+        _, _, w, h = box
+        self.poses = [np.zeros((h, w, 4), dtype=np.uint8) for _ in range(2)]
+        self.poses[0][h // 4:, :] = (30, 200, 90, 255)  # opaque body
+        self.poses[1][h // 4:, :] = (200, 60, 160, 180)  # half-transparent
+        self.calls = 0
+
+    def rgba(self, t: float) -> np.ndarray:
+        self.calls += 1
+        return self.poses[int(t / 0.5) % 2]
+
+
+def test_host_is_blended_under_the_captions_like_the_reference() -> None:
+    preset, timeline = _timeline()
+    host = TwoPoseHost((11, 101, 91, 121))  # odd position: the sprite is padded to even pixels
+    rgb_bgs = render_backgrounds(timeline, PRODUCT, preset)
+    rgb = frame_function(timeline, rgb_bgs, build_sprites(timeline), host)
+    yuv = yuv_frame_function(timeline, plane_backgrounds(rgb_bgs), build_plane_sprites(timeline), host)
+    for t in (0.1, 0.6, 1.1, 0.15):
+        reference = yuv420_to_rgb(*rgb_to_yuv420(rgb(t))).astype(int)
+        got = _as_rgb(yuv(t), timeline.width, timeline.height).astype(int)
+        assert np.abs(reference - got).mean() < 1.0, f"t={t}"
+        x, y, w, h = host.box
+        inside = got[y + h // 2:y + h - 2, x + 2:x + w - 2]
+        want = (30, 200, 90) if int(t / 0.5) % 2 == 0 else None
+        if want:
+            assert np.abs(inside - want).max() <= 3, "the opaque pose must show exactly at the host box"

@@ -18,6 +18,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -188,19 +190,8 @@ def yuv_frame_function(timeline: Timeline, backgrounds: list[PlaneBackground], s
     W, H = timeline.width, timeline.height
     starts = [s.start for s in timeline.scenes]
     frame, scratch = Frame420(W, H), Frame420(W, H)
-    host_cache: dict[int, tuple[np.ndarray, PlaneSprite]] = {}
-    last: list[tuple] = [()]
-
-    def host_sprite(t: float) -> PlaneSprite | None:
-        if host is None:
-            return None
-        rgba = host.rgba(t)
-        hit = host_cache.get(id(rgba))
-        if hit is None or hit[0] is not rgba:
-            if len(host_cache) > 512:  # hosts cache their composites; a host that does not must not grow this
-                host_cache.clear()
-            hit = host_cache[id(rgba)] = (rgba, PlaneSprite.from_rgba(rgba, host.box[0], host.box[1]))
-        return hit[1]
+    host_sprites = _HostSprites(host) if host is not None else None
+    last: list = [(), None]
 
     def make_frame(t: float) -> np.ndarray:
         i = max(0, bisect.bisect_right(starts, t) - 1)
@@ -208,9 +199,9 @@ def yuv_frame_function(timeline: Timeline, backgrounds: list[PlaneBackground], s
         k = _crossfade_weight(timeline, i, t)
         prev_offset = pan_offset(timeline.scenes[i - 1], backgrounds[i - 1].y.shape, W, H, t) if k is not None else None
         on = tuple(n for n, s in enumerate(sprites) if s.start <= t < s.end)
-        hs = host_sprite(t)
-        key = (i, offset, k, prev_offset, on, id(hs))
-        if key == last[0]:
+        hs = host_sprites.at(t) if host_sprites is not None else None
+        key = (i, offset, k, prev_offset, on)
+        if key == last[0] and hs is last[1]:
             return frame.data
         backgrounds[i].crop_into(frame.planes, *offset)
         if k is not None and prev_offset is not None:
@@ -220,7 +211,7 @@ def yuv_frame_function(timeline: Timeline, backgrounds: list[PlaneBackground], s
             hs.blend_into(frame.planes)
         for n in on:
             sprites[n].blend_into(frame.planes)
-        last[0] = key
+        last[:] = [key, hs]  # holding hs keeps its identity from being reused by a new sprite
         return frame.data
 
     return make_frame
@@ -235,6 +226,44 @@ def _overlay_images(timeline: Timeline) -> list[tuple[np.ndarray, int, int, Over
         x, y = place(overlay, img, timeline.width, timeline.height)
         out.append((np.asarray(img), x, y, overlay))
     return out
+
+
+class _HostSprites:
+    """The host's images converted for the YUV blend, converted once per distinct image.
+
+    Hosts return the same (cached, read-only) array for a repeated pose, so the array's identity is the key.
+    A weak reference tells a live key from an id that Python has reused for a new array, and keeps this
+    cache from holding images the host itself has let go. Bounded by bytes: poses mostly repeat back to back.
+    """
+
+    def __init__(self, host: HostOverlay, budget_bytes: int = 64 << 20) -> None:
+        self.host = host
+        self.budget = budget_bytes
+        self.used = 0
+        self.cache: OrderedDict[int, tuple[weakref.ref, PlaneSprite, int]] = OrderedDict()
+
+    def at(self, t: float) -> PlaneSprite:
+        rgba = self.host.rgba(t)
+        hit = self.cache.get(id(rgba))
+        if hit is not None and hit[0]() is rgba:
+            self.cache.move_to_end(id(rgba))
+            return hit[1]
+        if hit is not None:
+            self._drop(id(rgba))
+        sprite = PlaneSprite.from_rgba(rgba, self.host.box[0], self.host.box[1])
+        size = sum(a.nbytes for a in (*sprite.pm, *sprite.inv))
+        while self.cache and self.used + size > self.budget:
+            self._drop(next(iter(self.cache)))
+        try:
+            ref = weakref.ref(rgba)
+        except TypeError:  # not weak-referenceable: keep it alive instead, so the id cannot be reused
+            ref = (lambda kept: lambda: kept)(rgba)
+        self.cache[id(rgba)] = (ref, sprite, size)
+        self.used += size
+        return sprite
+
+    def _drop(self, key: int) -> None:
+        self.used -= self.cache.pop(key)[2]
 
 
 def build_sprites(timeline: Timeline) -> list[Sprite]:

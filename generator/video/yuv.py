@@ -22,13 +22,38 @@ KG = 1.0 - KR - KB
 COLOR_TAGS = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
 
 
+def _matrix() -> np.ndarray:
+    """Rows r, g, b, 1 → columns Y, Cb, Cr (limited range: Y 16–235, chroma 16–240)."""
+    sy, su, sv = 219.0 / 255.0, 224.0 / 255.0 / (2 * (1 - KB)), 224.0 / 255.0 / (2 * (1 - KR))
+    return np.array([
+        [sy * KR, -su * KR, sv * (1 - KR)],
+        [sy * KG, -su * KG, -sv * KG],
+        [sy * KB, su * (1 - KB), -sv * KB],
+        [16.0, 128.0, 128.0],
+    ], dtype=np.float32)
+
+
+RGB_TO_YUV = _matrix()
+
+
+def _combine(channels: list[np.ndarray], ones: np.ndarray | float, column: int, bias: float = 0.0) -> np.ndarray:
+    """One output column of RGB_TO_YUV applied to float planes r, g, b (and `ones` for the offset row).
+
+    Element-wise on purpose: a (N, 4) @ (4, 3) matrix product is slower in numpy (BLAS is made for big inner
+    dimensions, and its threads fight ffmpeg's for the two cores).
+    """
+    m = RGB_TO_YUV[:, column]
+    out = channels[0] * m[0]
+    out += channels[1] * m[1]
+    out += channels[2] * m[2]
+    out += ones * m[3] + bias
+    return out
+
+
 def _yuv_full(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Float Y, Cb, Cr at full resolution, limited range (16–235 / 16–240)."""
-    r, g, b = (rgb[..., i].astype(np.float32) for i in range(3))
-    luma = KR * r + KG * g + KB * b
-    y = 16.0 + luma * (219.0 / 255.0)
-    u = 128.0 + (b - luma) * (224.0 / 255.0 / (2 * (1 - KB)))
-    v = 128.0 + (r - luma) * (224.0 / 255.0 / (2 * (1 - KR)))
+    """Float Y, Cb, Cr at full resolution."""
+    channels = [rgb[..., i].astype(np.float32) for i in range(3)]
+    y, u, v = (_combine(channels, 1.0, c) for c in range(3))
     return y, u, v
 
 
@@ -108,15 +133,17 @@ class PlaneSprite:
         h, w = rgba.shape[:2]
         padded = np.zeros(((top + h + 1) // 2 * 2, (left + w + 1) // 2 * 2, 4), dtype=np.uint8)
         padded[top:top + h, left:left + w] = rgba
-        alpha = padded[..., 3].astype(np.float32)
-        weight = alpha + (alpha >= 128)  # 0..255 → 0..256, so 255 is fully opaque
-        yf, uf, vf = _yuv_full(padded)
-        luma_pm = (yf * weight + 128.5).astype(np.uint16)
-        chroma_w = _half(weight)
-        u_pm = (_half(uf * weight) + 128.5).astype(np.uint16)
-        v_pm = (_half(vf * weight) + 128.5).astype(np.uint16)
+        weight = padded[..., 3].astype(np.float32)
+        weight += weight >= 128  # 0..255 → 0..256, so 255 is fully opaque
+        # Premultiplied colour, then the (affine, so linear in [colour, 1]) conversion: premultiplied Y, Cb, Cr.
+        # The 2×2 chroma mean commutes with it, so chroma is converted at quarter size.
+        premult = [np.multiply(padded[..., i], weight, dtype=np.float32) for i in range(3)]
+        half_pm, half_w = [_half(c) for c in premult], _half(weight)
+        luma_pm = _combine(premult, weight, 0, 128.5).astype(np.uint16)  # + the blend's rounding term, rounded
+        u_pm = _combine(half_pm, half_w, 1, 128.5).astype(np.uint16)
+        v_pm = _combine(half_pm, half_w, 2, 128.5).astype(np.uint16)
         inv_luma = (256 - weight).astype(np.uint16)
-        inv_chroma = (256.0 - chroma_w + 0.5).astype(np.uint16)
+        inv_chroma = (256.5 - half_w).astype(np.uint16)
         return cls(x - left, y - top, (luma_pm, u_pm, v_pm), (inv_luma, inv_chroma), start, end)
 
     def blend_into(self, planes: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
