@@ -12,6 +12,7 @@ just wrote: ffmpeg decoding it and re-encoding it with the same `encoder_params`
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -31,7 +32,7 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first; we wan
     sys.path.insert(0, str(ROOT))
 
 PEER_QUOTED_S = 442.0  # MoneyPrinterTurbo 1.3.9, 30 s 9:16 captioned clip, libx264 medium CRF 23 (quoted in issue 7)
-HOST_SKIPPED = "generator.host is not importable here (the host engine is not merged yet)"
+HOST_SKIPPED = "this checkout has no generator.host (the host engine is not merged here yet)"
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,12 @@ def all_cases(quick: bool) -> list[Case]:
 
 
 def host_importable() -> bool:
+    """True when this checkout has the host engine (an editable install of another checkout does not count)."""
     try:
-        import generator.host  # noqa: F401
+        spec = importlib.util.find_spec("generator.host")
     except ImportError:
         return False
-    return True
+    return bool(spec and spec.origin and Path(spec.origin).resolve().is_relative_to(ROOT))
 
 
 # ---- one render (runs inside a worker process) ----------------------------------------------------------
