@@ -1,0 +1,1 @@
+"""Render-speed benchmark (see docs/bench.md)."""
