@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     edge_voice: str = Field(default="", description="edge-tts voice name; default one per language")
     edge_proxy: str | None = None
     # Rendering.
+    renderer: str = Field(default="direct", description="direct (yuv420p straight into ffmpeg) or moviepy")
     encoder: str = Field(default="auto", description="auto (h264_nvenc when present, else libx264), libx264, h264_nvenc")
     x264_preset: str = "veryfast"
     crf: int = 23

@@ -158,3 +158,25 @@ def test_host_is_blended_under_the_captions_like_the_reference() -> None:
         want = (30, 200, 90) if int(t / 0.5) % 2 == 0 else None
         if want:
             assert np.abs(inside - want).max() <= 3, "the opaque pose must show exactly at the host box"
+
+
+def test_moviepy_renderer_draws_the_same_picture(tmp_path: Path) -> None:
+    """DAIHUO_RENDERER=moviepy: MoviePy's VideoClip and writer, same encoder settings, same picture."""
+    preset, timeline = _timeline()
+    wav = tmp_path / "silence.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "3",
+                    str(wav)], check=True)
+    out = tmp_path / "moviepy.mp4"
+    render_video(timeline, PRODUCT, preset, wav, out, aigc_json='{"AIGC":{"Label":"1"}}',
+                 settings=Settings(encoder="libx264", renderer="moviepy"))
+    info = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(out)],
+                                     capture_output=True, text=True, check=True).stdout)
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert video["pix_fmt"] == "yuv420p" and video["profile"] == "High"
+    assert "AIGC" in info["format"]["tags"]
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", "2.5", "-i", str(out), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    decoded = np.frombuffer(raw, dtype=np.uint8).reshape(timeline.height, timeline.width, 3).astype(int)
+    reference = frame_function(timeline, render_backgrounds(timeline, PRODUCT, preset), build_sprites(timeline),
+                               None)(2.5).astype(int)
+    assert np.abs(decoded - reference).mean() < 5

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined
 
+from generator.formatting import money
 from generator.models import Beat, Brief, Line, Product, Script
 from generator.script.copywriting import platform_copy
 from generator.settings import PROMPTS_DIR
@@ -40,11 +41,6 @@ def _render(template: dict[str, str], ctx: dict[str, Any]) -> Line | None:
         return None
     return Line(text=say, caption=show)
 
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _spec_texts(product: Product, language: str) -> list[str]:
@@ -85,8 +81,8 @@ class TemplateWriter:
         ctx: dict[str, Any] = {
             "p": product,
             "brand_title": f"{product.brand}{' ' if template_language != 'zh' and product.brand else ''}{product.title}",
-            "price": _money(product.price),
-            "sale": _money(product.sale_price),
+            "price": money(product.price),
+            "sale": money(product.sale_price),
             "offer": product.offer.rstrip("。.!！"),
             "audience": product.audience,
             "scene": product.scenes[(variant - 1) % len(product.scenes)] if product.scenes else "",

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from generator.compliance.aigc import MIN_LABEL_HEIGHT_RATIO
+from generator.formatting import money
 from generator.models import Product, Script, VoiceTrack
 from generator.video.presets import Preset
 from generator.video.text import fit_text
@@ -139,16 +140,13 @@ def build_timeline(
                     host_layout=host_layout)
 
 
-def _money(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
 
 def _badge_lines(product: Product, language: str) -> list[str]:
     if product.sale_price is not None:
         head = "到手价" if language == "zh" else "Now"
-        return [head, f"¥{_money(product.sale_price)}"]
+        return [head, f"¥{money(product.sale_price)}"]
     if product.price is not None:
-        return ["¥" + _money(product.price)]
+        return ["¥" + money(product.price)]
     return []
 
 

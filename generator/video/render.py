@@ -320,6 +320,9 @@ def render_video(
     and `render` (the whole call). The benchmark reads them.
     """
     settings = settings or get_settings()
+    if settings.renderer == "moviepy":
+        return render_video_moviepy(timeline, product, preset, audio_path, out_path, aigc_json=aigc_json,
+                                    host=host, settings=settings)
     started = time.perf_counter()
     backgrounds = plane_backgrounds(render_backgrounds(timeline, product, preset))
     make_frame = yuv_frame_function(timeline, backgrounds, build_plane_sprites(timeline), host)
@@ -344,6 +347,36 @@ def render_video(
         done = time.perf_counter()
         timings.update(prepare=prepared - started, frames=spent["frames"], render=done - started,
                        encode_wait=done - prepared - spent["frames"])
+    return out_path
+
+
+def render_video_moviepy(
+    timeline: Timeline, product: Product, preset: Preset, audio_path: Path, out_path: Path, *,
+    aigc_json: str, host: HostOverlay | None = None, settings: Settings,
+) -> Path:
+    """The same picture through MoviePy's own writer (DAIHUO_RENDERER=moviepy).
+
+    One MoviePy VideoClip over the RGB compositor, written by write_videofile with the same encoder settings.
+    Slower than the default (MoviePy pipes rgb24, so ffmpeg converts every frame to yuv420p: ~1.5× the
+    floor against ~1.1×, see docs/bench.md); kept for users who extend the clip with MoviePy effects.
+    """
+    os.environ.setdefault("FFMPEG_BINARY", "ffmpeg")  # the system ffmpeg, as the default path and the floor use
+    from moviepy import VideoClip
+
+    clip = VideoClip(frame_function(timeline, render_backgrounds(timeline, product, preset), build_sprites(timeline), host),
+                     duration=timeline.duration)
+    encoder = choose_encoder(settings)
+    x264_preset, params = encoder_params(encoder, preset, settings, aigc_json)
+    # MoviePy pipes rgb24: convert with the BT.709 matrix the stream is tagged with (ffmpeg's default is BT.601).
+    params = [*params, "-vf", "scale=out_color_matrix=bt709:out_range=tv"]
+    tmp = out_path.with_name(f".{out_path.stem}.{os.getpid()}.tmp.mp4")
+    try:
+        clip.write_videofile(str(tmp), fps=timeline.fps, codec=encoder, audio=str(audio_path), audio_codec="aac",
+                             preset=x264_preset, threads=settings.threads or None, ffmpeg_params=params, logger=None)
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        clip.close()
     return out_path
 
 
