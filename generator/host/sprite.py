@@ -23,6 +23,8 @@ from generator.settings import ASSETS_DIR
 
 HOSTS_DIR = ASSETS_DIR / "hosts"
 CACHE_SIZE = 160
+# Also bounded by bytes: at landscape sizes 160 composed poses would hold ~240 MB (docs/bench.md).
+CACHE_BYTES = 64 << 20
 
 
 class SpriteSetError(ValueError):
@@ -149,6 +151,7 @@ class SpriteHost:
         self._scaled: dict[str, Image.Image] = {}
         self._backdrop = self._card() if card else Image.new("RGBA", (bw, bh), (0, 0, 0, 0))
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._cache_bytes = 0
 
     def _mouth_box(self) -> Box:
         x, y, w, h = self.sprites.mouth_box
@@ -191,8 +194,10 @@ class SpriteHost:
             return hit
         frame = self._compose(*key)
         self._cache[key] = frame
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        self._cache_bytes += frame.nbytes
+        while len(self._cache) > 1 and (len(self._cache) > CACHE_SIZE or self._cache_bytes > CACHE_BYTES):
+            _, old = self._cache.popitem(last=False)
+            self._cache_bytes -= old.nbytes
         return frame
 
     def _compose(self, mouth: str, eyes_open: bool, head: tuple[int, int], body: int) -> np.ndarray:
