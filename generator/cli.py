@@ -60,6 +60,7 @@ def make_cmd(
     Exit 0 when every row produced its clips, 1 when some rows failed, 2 on usage errors.
     """
     from generator.pipeline import run_job
+    from generator.sheets import SheetError
 
     settings = get_settings()
     platform_list = _split(platforms)
@@ -88,7 +89,11 @@ def make_cmd(
                 tasks[key] = progress.add_task(key, total=total)
             progress.update(tasks[key], completed=done, total=total, description=f"{key} {note}".strip())
 
-        result = run_job(sheet, brief, out_root, job=job, force=force, progress=on_progress)
+        try:
+            result = run_job(sheet, brief, out_root, job=job, force=force, progress=on_progress)
+        except SheetError as exc:  # the whole file is unusable: say why and how to fix it
+            console.print(f"[red]sheet error:[/] {exc}")
+            raise typer.Exit(1) from None
 
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

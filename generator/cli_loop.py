@@ -35,9 +35,13 @@ def _weights(text: str) -> dict[str, float]:
 
 
 def _read_products(sheet: Path) -> list:
-    from generator.sheets import read_sheet
+    from generator.sheets import SheetError, read_sheet
 
-    result = read_sheet(sheet)
+    try:
+        result = read_sheet(sheet)
+    except SheetError as exc:
+        console.print(f"[red]sheet error:[/] {exc}")
+        raise typer.Exit(1) from None
     for err in result.errors:
         console.print(f"[red]row error:[/] {err}")
     return list(result.products)

@@ -141,6 +141,15 @@ def test_bad_rows_are_reported_and_good_rows_still_render(tmp_path: Path) -> Non
     assert (out / "mixed" / "OK-1" / "v1" / "douyin.mp4").exists()
 
 
+def test_unusable_sheet_is_a_clear_error(tmp_path: Path) -> None:
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "generator.cli", "make", str(sheet), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1
+    assert "sheet error" in proc.stderr and "商品编码" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     sheet = ROOT / "examples" / "products.csv"
     bad_platform = subprocess.run([sys.executable, "-m", "generator.cli", "make", str(sheet), "--platforms", "myspace"],
