@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from generator.models import Brief
+from generator import cli_options as opt
 from generator.settings import get_settings
 
 app = typer.Typer(
@@ -22,36 +22,21 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
-def _split(value: str) -> list[str]:
-    return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
-
-
-def _check_platforms(platforms: list[str]) -> None:
-    from generator.video.presets import load_presets
-
-    unknown = [p for p in platforms if p not in load_presets()]
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown platform(s) {', '.join(unknown)}; choose from {', '.join(load_presets())}",
-            param_hint="--platforms",
-        )
-
-
 @app.command("make")
 def make_cmd(
     sheet: Annotated[Path, typer.Argument(help="product sheet: .xlsx, .csv (UTF-8/BOM/GBK), .json or .yaml")],
-    platforms: Annotated[str, typer.Option(help="comma-separated presets, see `daihuo platforms`")] = "douyin",
-    variants: Annotated[int, typer.Option(min=1, max=20, help="script variants per product")] = 1,
-    duration: Annotated[int, typer.Option(min=5, max=180, help="target length in seconds (15, 30, 60 usual)")] = 30,
-    lang: Annotated[str | None, typer.Option(help="zh|en|id|ms|th|vi; default: each product's own 语言 column")] = None,
+    platforms: opt.Platforms = "douyin",
+    variants: opt.Variants = 1,
+    duration: opt.Duration = 30,
+    lang: opt.Lang = None,
     out: Annotated[Path | None, typer.Option(help="output root (default $DAIHUO_OUT or ./out)")] = None,
-    job: Annotated[str | None, typer.Option(help="job name (default: the sheet's file name)")] = None,
-    writer: Annotated[str | None, typer.Option(help="script writer: template (offline) or openai")] = None,
-    voice: Annotated[str | None, typer.Option(help="voice engine: espeak (offline), openai or edge")] = None,
-    host: Annotated[str | None, typer.Option(help="virtual host: none, sprite, or http")] = None,
-    compliance: Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")] = "fix",
-    music: Annotated[bool, typer.Option(help="background music ducked under the voice")] = True,
-    scale: Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")] = 1.0,
+    job: opt.Job = None,
+    writer: opt.Writer = None,
+    voice: opt.Voice = None,
+    host: opt.Host = None,
+    compliance: opt.Compliance = "fix",
+    music: opt.Music = True,
+    scale: opt.Scale = 1.0,
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
 ) -> None:
     """Render every product of SHEET into clips, offline and in-process (no Redis needed).
@@ -62,21 +47,12 @@ def make_cmd(
     from generator.pipeline import run_job
     from generator.sheets import SheetError
 
-    settings = get_settings()
-    platform_list = _split(platforms)
-    _check_platforms(platform_list)
-    if lang is not None and lang not in ("zh", "en", "id", "ms", "th", "vi"):
-        raise typer.BadParameter("use one of zh, en, id, ms, th, vi", param_hint="--lang")
-    if compliance not in ("fix", "block", "warn"):
-        raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
+    brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
+                                   writer=writer, voice=voice, host=host, compliance=compliance, music=music,
+                                   scale=scale)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
-    brief = Brief(
-        platforms=platform_list, language=lang, duration=duration, variants=variants,
-        writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
-        compliance=compliance, music=music, scale=scale,  # type: ignore[arg-type]
-    )
-    out_root = out or settings.out
+    out_root = out or get_settings().out
 
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

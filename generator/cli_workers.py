@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from generator import cli_options as opt
+
 console = Console(stderr=True)
 
 
@@ -74,18 +76,18 @@ def worker_cmd(
 
 def batch_cmd(
     sheet: Annotated[Path | None, typer.Argument(help="product sheet (.xlsx, .csv, .json, .yaml); omit with --resume")] = None,
-    platforms: Annotated[str, typer.Option(help="comma-separated presets, see `daihuo platforms`")] = "douyin",
-    variants: Annotated[int, typer.Option(min=1, max=20, help="script variants per product")] = 1,
-    duration: Annotated[int, typer.Option(min=5, max=180, help="target length in seconds")] = 30,
-    lang: Annotated[str | None, typer.Option(help="zh|en|id|ms|th|vi; default: each product's own language")] = None,
+    platforms: opt.Platforms = "douyin",
+    variants: opt.Variants = 1,
+    duration: opt.Duration = 30,
+    lang: opt.Lang = None,
     out: Annotated[Path | None, typer.Option(help="output root shared by all workers (default $DAIHUO_OUT or ./out)")] = None,
-    job: Annotated[str | None, typer.Option(help="job name (default: the sheet's file name)")] = None,
-    writer: Annotated[str | None, typer.Option(help="script writer: template or openai")] = None,
-    voice: Annotated[str | None, typer.Option(help="voice engine: espeak, openai or edge")] = None,
-    host: Annotated[str | None, typer.Option(help="virtual host: none, sprite or http")] = None,
-    compliance: Annotated[str, typer.Option(help="fix, block or warn")] = "fix",
-    music: Annotated[bool, typer.Option(help="background music ducked under the voice")] = True,
-    scale: Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")] = 1.0,
+    job: opt.Job = None,
+    writer: opt.Writer = None,
+    voice: opt.Voice = None,
+    host: opt.Host = None,
+    compliance: opt.Compliance = "fix",
+    music: opt.Music = True,
+    scale: opt.Scale = 1.0,
     broker: Annotated[str | None, typer.Option(help="Redis URL (default $DAIHUO_REDIS_URL or redis://127.0.0.1:6379/0)")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="show live progress per product and wait for the end")] = False,
     resume: Annotated[str | None, typer.Option(help="re-send the unfinished or failed parts of job RESUME")] = None,
@@ -96,10 +98,7 @@ def batch_cmd(
     Outputs are the same as `daihuo make`: OUT/<job>/<sku>/v<N>/<platform>.mp4 and OUT/<job>/report.json.
     Exit 0 when every product produced its clips, 1 when some failed, 2 on usage errors.
     """
-    from generator.cli import _check_platforms, _split
-    from generator.models import Brief
     from generator.pipeline import load_sheet
-    from generator.settings import get_settings
     from generator.sheets import SheetError
     from workers.jobs import JobNotFound, JobStore
     from workers.submit import create_job, enqueue
@@ -121,16 +120,9 @@ def batch_cmd(
             raise typer.BadParameter("give a SHEET to submit, or --resume JOB", param_hint="SHEET")
         if not sheet.exists():
             raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
-        platform_list = _split(platforms)
-        _check_platforms(platform_list)
-        if compliance not in ("fix", "block", "warn"):
-            raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
-        if lang is not None and lang not in ("zh", "en", "id", "ms", "th", "vi"):
-            raise typer.BadParameter("use one of zh, en, id, ms, th, vi", param_hint="--lang")
-        settings = get_settings()
-        brief = Brief(platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
-                      writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
-                      compliance=compliance, music=music, scale=scale)  # type: ignore[arg-type]
+        brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
+                                       writer=writer, voice=voice, host=host, compliance=compliance, music=music,
+                                       scale=scale)
         try:
             result = load_sheet(sheet, out_root)
         except SheetError as exc:

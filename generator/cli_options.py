@@ -1,0 +1,59 @@
+"""Options shared by `daihuo make` and `daihuo batch`: one definition, one validation, one Brief."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from generator.models import Brief
+from generator.settings import get_settings
+
+LANGUAGES = ("zh", "en", "id", "ms", "th", "vi")
+POLICIES = ("fix", "block", "warn")
+
+Platforms = Annotated[str, typer.Option(help="comma-separated presets, see `daihuo platforms`")]
+Variants = Annotated[int, typer.Option(min=1, max=20, help="script variants per product")]
+Duration = Annotated[int, typer.Option(min=5, max=180, help="target length in seconds (15, 30, 60 usual)")]
+Lang = Annotated[str | None, typer.Option(help="zh|en|id|ms|th|vi; default: each product's own 语言 column")]
+Job = Annotated[str | None, typer.Option(help="job name (default: the sheet's file name)")]
+Writer = Annotated[str | None, typer.Option(help="script writer: template (offline) or openai")]
+Voice = Annotated[str | None, typer.Option(help="voice engine: espeak (offline), openai or edge")]
+Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (or a sprite folder name), or http")]
+Compliance = Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")]
+Music = Annotated[bool, typer.Option(help="background music ducked under the voice")]
+Scale = Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")]
+
+
+def split_list(value: str) -> list[str]:
+    return [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+
+
+def check_platforms(platforms: list[str]) -> None:
+    from generator.video.presets import load_presets
+
+    unknown = [p for p in platforms if p not in load_presets()]
+    if unknown or not platforms:
+        raise typer.BadParameter(
+            f"unknown platform(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(load_presets())}",
+            param_hint="--platforms",
+        )
+
+
+def brief_from_options(
+    *, platforms: str, variants: int, duration: int, lang: str | None, writer: str | None, voice: str | None,
+    host: str | None, compliance: str, music: bool, scale: float,
+) -> Brief:
+    """Validate the shared options (usage errors exit 2) and fill the engines from the settings."""
+    platform_list = split_list(platforms)
+    check_platforms(platform_list)
+    if lang is not None and lang not in LANGUAGES:
+        raise typer.BadParameter(f"use one of {', '.join(LANGUAGES)}", param_hint="--lang")
+    if compliance not in POLICIES:
+        raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
+    settings = get_settings()
+    return Brief(
+        platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
+        writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
+        compliance=compliance, music=music, scale=scale,  # type: ignore[arg-type]
+    )
