@@ -90,3 +90,13 @@ def test_product_without_price_or_images_still_gets_a_script() -> None:
     script = TemplateWriter(chars_per_second=RATE).write(bare, Brief(), 1)
     assert all(b.visual.startswith("card:") for b in script.beats)
     assert "offer" not in [b.kind for b in script.beats]
+
+
+@pytest.mark.parametrize("product", [CREAM, STAND])
+def test_three_template_variants_are_pairwise_distinct(product: Product) -> None:
+    """MCN batches: variants of one product stay below 0.5 character-3-gram similarity."""
+    from generator.script.similarity import pairwise
+
+    writer = TemplateWriter(chars_per_second=3.7)
+    scripts = [writer.write(product, Brief(duration=30), v) for v in range(1, 4)]
+    assert all(similarity < 0.5 for _, _, similarity in pairwise(scripts)), pairwise(scripts)

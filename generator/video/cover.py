@@ -1,4 +1,8 @@
-"""The platform cover (its own aspect ratio): the product, a big hook line, price and the AI label."""
+"""The platform cover (its own aspect ratio): the product, its name, the price and the AI label.
+
+A cover is read in a grid of thumbnails, so it says what the product is (the title, big, under the photo)
+rather than the spoken hook. Without a photo, the generated title card already carries the name.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from pathlib import Path
 from PIL import Image
 
 from generator.models import Product, Script
-from generator.video.layout import label_font_size
+from generator.video.layout import build_badge, label_font_size
 from generator.video.presets import Preset
+from generator.video.render import overlay_image, place
 from generator.video.text import draw_lines, fit_text
 from generator.video.visuals import card_background, load_photo, photo_background
 
@@ -20,22 +25,30 @@ USER_COMMENT = 0x9286
 def render_cover(product: Product, script: Script, preset: Preset, out_path: Path, aigc_json: str) -> Path:
     cover = preset.model_copy(update={"width": preset.cover_width, "height": preset.cover_height})
     size = (cover.width, cover.height)
-    box = (0, 0, cover.width, cover.height)
-    photo = load_photo(product.images[0]) if product.images else None
-    img = (photo_background(photo, size, box, cover, 0) if photo is not None
-           else card_background("title", product, script.language, size, box, cover, 0)).convert("RGBA")
-
     left, top, right, bottom = cover.safe_box()
     language = script.language
-    headline = script.hook.lines[0].shown if script.beats and script.hook.lines else product.title
-    lines, fs = fit_text(headline, language, int(cover.short_side * 0.1), (right - left) * 0.92, 2,
-                         int(cover.short_side * 0.05))
-    text = draw_lines(lines, language, fs, fill=(255, 230, 80, 255), stroke=(0, 0, 0, 255),
-                      stroke_width=max(2, fs // 12), box=(0, 0, 0, 120))
-    img.alpha_composite(text, ((cover.width - text.width) // 2, max(top, bottom - text.height - int(cover.height * 0.04))))
+    photo = load_photo(product.images[0]) if product.images else None
+    if photo is None:
+        img = card_background("title", product, language, size, (0, 0, *size), cover, 0).convert("RGBA")
+    else:
+        # The photo fills the upper part; the product's name sits under it, clear of the photo.
+        title_size = int(cover.short_side * 0.085)
+        lines, title_size = fit_text(product.title, language, title_size, (right - left) * 0.92, 2,
+                                     int(cover.short_side * 0.05))
+        title = draw_lines(lines, language, title_size, fill=(255, 230, 80, 255), stroke=(0, 0, 0, 255),
+                           stroke_width=max(2, title_size // 12), box=(0, 0, 0, 110))
+        title_top = bottom - title.height - int(cover.height * 0.03)
+        photo_box = (0, 0, cover.width, max(1, title_top + int(cover.short_side * 0.2) - int(cover.height * 0.04)))
+        img = photo_background(photo, size, photo_box, cover, 0).convert("RGBA")
+        img.alpha_composite(title, ((cover.width - title.width) // 2, title_top))
+
     label = draw_lines([preset.label], language, label_font_size(cover), stroke=None, box=(0, 0, 0, 150),
                        padding=max(4, label_font_size(cover) // 5))
     img.alpha_composite(label, (left, top))
+    badge = build_badge(product, cover, language)
+    if badge is not None:
+        badge_img = overlay_image(badge, language)
+        img.alpha_composite(badge_img, place(badge, badge_img, cover.width, cover.height))
 
     exif = Image.Exif()
     # Implicit label for images: the AIGC JSON in EXIF UserComment (ASCII character-code prefix).

@@ -104,11 +104,9 @@ def build_timeline(
                             anchor="top-left", x=left, y=top, max_width=right - left))
 
     # Price badge: top-right, when the sheet has a price.
-    badge = _badge_lines(product, language)
+    badge = build_badge(product, preset, language, duration)
     if badge:
-        size = max(10, round(preset.short_side * 0.05))
-        overlays.append(Overlay(kind="badge", lines=badge, size=size, start=0.0, end=duration,
-                                anchor="top-right", x=right, y=top, max_width=int((right - left) * 0.42)))
+        overlays.append(badge)
 
     # Category disclosures (e.g. 本品不能代替药物) under the label, the whole clip.
     if disclosures:
@@ -139,6 +137,16 @@ def build_timeline(
                     scenes=scenes_from_script(script, voice), overlays=overlays, content_box=content_box,
                     host_layout=host_layout)
 
+
+
+def build_badge(product: Product, preset: Preset, language: str = "zh", duration: float = 0.0) -> Overlay | None:
+    """The price badge (到手价 ¥89) at the top-right of the safe zone, or None without a price."""
+    lines = _badge_lines(product, language)
+    if not lines:
+        return None
+    left, top, right, _ = preset.safe_box()
+    return Overlay(kind="badge", lines=lines, size=max(10, round(preset.short_side * 0.05)), start=0.0,
+                   end=duration, anchor="top-right", x=right, y=top, max_width=int((right - left) * 0.42))
 
 
 def _badge_lines(product: Product, language: str) -> list[str]:

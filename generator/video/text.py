@@ -130,8 +130,26 @@ def fit_text(text: str, language: str, size: int, max_width: float, max_lines: i
     while True:
         lines = wrap(text, language, size, max_width)
         if len(lines) <= max_lines or size <= min_size:
-            return lines, size
+            return balance(text, language, size, max_width, lines), size
         size = max(min_size, int(size * 0.9))
+
+
+def balance(text: str, language: str, size: int, max_width: float, lines: list[str]) -> list[str]:
+    """Same number of lines, evened out: the narrowest width that still wraps into that many lines.
+
+    Greedy wrapping leaves orphans (还在找靠谱的美 / 妆？); a short binary search on the width fixes that.
+    """
+    if len(lines) < 2:
+        return lines
+    lo, hi, best = max_width / len(lines) * 0.8, max_width, lines
+    for _ in range(7):
+        mid = (lo + hi) / 2
+        trial = wrap(text, language, size, mid)
+        if len(trial) <= len(lines):
+            best, hi = trial, mid
+        else:
+            lo = mid
+    return best
 
 
 def draw_lines(
