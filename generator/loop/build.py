@@ -20,6 +20,10 @@ PLAN = "plan.json"
 SEGMENTS = "segments"
 INTERSTITIAL_WEIGHT = 0.6   # relative to a product pitch
 SPEED_JITTER = 0.10          # voice speed varies by up to ±10 % per segment
+# Rounds of sources: a 60-min window over a 4-product sheet needs ~150 distinct segments (greetings only
+# play in their daypart, so not every source is usable at every hour). Writers give distinct scripts for
+# any variant number (the template writer's first 40 per product are all different).
+MAX_ROUNDS = 60
 
 Writer = Callable[[Product, Brief, int, Sequence[Script]], Script]
 Review = Callable[[Script, Product], Script]
@@ -58,7 +62,7 @@ def sources(products: Sequence[Product], brief: Brief, writer: Writer, *, seed: 
     def speed() -> float:
         return round(1.0 + rng.uniform(-SPEED_JITTER, SPEED_JITTER), 3)
 
-    for round_ in range(20):  # Brief.variants allows at most 20 script variants per product
+    for round_ in range(MAX_ROUNDS):
         for product in products:
             script = writer(product, brief, round_ + 1, tuple(written[product.sku]))
             written[product.sku].append(script)
