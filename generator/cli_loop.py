@@ -34,11 +34,12 @@ def _weights(text: str) -> dict[str, float]:
     return out
 
 
-def _read_products(sheet: Path) -> list:
+def _read_products(sheet: Path, loop_dir: Path) -> list:
     from generator.sheets import SheetError, read_sheet
 
     try:
-        result = read_sheet(sheet)
+        # Fetched image URLs are cached beside the loop, so a rebuild does not download them again.
+        result = read_sheet(sheet, image_cache=loop_dir / ".cache" / "images")
     except SheetError as exc:
         console.print(f"[red]sheet error:[/] {exc}")
         raise typer.Exit(1) from None
@@ -126,7 +127,7 @@ def build_cmd(
         chosen = CardRenderer((size.width, size.height), preset.fps, preset.label)
         if renderer == "auto":
             console.print("[yellow]warning:[/] the video pipeline is not installed; rendering caption cards")
-    products = _read_products(sheet)
+    products = _read_products(sheet, out)
     begin = start_hour if start_hour is not None else dt.datetime.now().hour + dt.datetime.now().minute / 60
     try:
         schedule = build_loop(products, brief, writer=_writer(brief.writer), renderer=chosen, loop_dir=out,
