@@ -37,6 +37,8 @@ from generator.output import (
     write_text_atomic,
 )
 from generator.settings import ASSETS_DIR, Settings, get_settings
+from generator.video.presets import Preset
+from generator.video.render import HostOverlay
 
 Progress = Callable[..., None]
 MUSIC = ASSETS_DIR / "music" / "soft_loop.ogg"
@@ -137,7 +139,7 @@ def render_platform(
     host = clip_host(brief, voice, script, preset)
     timeline = build_timeline(
         product, script, voice, preset, disclosures=report.disclosures if report else [],
-        host_layout=_host_layout(brief, preset) if host else "none", host_box=host.box if host else None,
+        host_layout=_host_layout(preset) if host else "none", host_box=host.box if host else None,
     )
     directory.mkdir(parents=True, exist_ok=True)
     render_video(timeline, product, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
@@ -174,18 +176,19 @@ def finished_clip(paths: dict[str, Path], inputs_hash: str) -> Clip | None:
     return Clip(**{**record["clip"], "skipped": True})
 
 
-def _host_layout(brief: Brief, preset: Any) -> str:
+def _host_layout(preset: Preset) -> str:
+    """Picture-in-picture on vertical frames, side by side on horizontal ones."""
     return "pip" if preset.vertical else "side"
 
 
-def clip_host(brief: Brief, voice: VoiceTrack, script: Script, preset: Any) -> Any:
+def clip_host(brief: Brief, voice: VoiceTrack, script: Script, preset: Preset) -> HostOverlay | None:
     if brief.host in ("", "none"):
         return None
     from generator.host import make_host
     from generator.video.layout import caption_band_top
 
     left, top, right, bottom = preset.safe_box()
-    layout = _host_layout(brief, preset)
+    layout = _host_layout(preset)
     # A picture-in-picture host stands on the caption band, so captions never cover its face.
     safe = (left, top, right, caption_band_top(preset)) if layout == "pip" else (left, top, right, bottom)
     return make_host(brief.host, voice, script, (preset.width, preset.height), layout, preset.fps, safe=safe)
