@@ -42,6 +42,23 @@ def _timeline(scale: float = 0.25):
     return preset, build_timeline(PRODUCT, SCRIPT, VOICE, preset)
 
 
+def _silence(tmp_path: Path, seconds: float = 3) -> Path:
+    wav = tmp_path / "silence.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", str(seconds),
+                    str(wav)], check=True)
+    return wav
+
+
+def _error_against_reference(clip: Path, preset, timeline, t: float) -> float:
+    """Mean absolute RGB difference between the decoded frame at `t` and the RGB reference compositor's."""
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{t}", "-i", str(clip), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    decoded = np.frombuffer(raw, dtype=np.uint8).reshape(timeline.height, timeline.width, 3).astype(int)
+    reference = frame_function(timeline, render_backgrounds(timeline, PRODUCT, preset), build_sprites(timeline),
+                               None)(t).astype(int)
+    return float(np.abs(decoded - reference).mean())
+
+
 def _as_rgb(buf: np.ndarray, w: int, h: int) -> np.ndarray:
     n = w * h
     return yuv420_to_rgb(buf[:n].reshape(h, w), buf[n:n + n // 4].reshape(h // 2, w // 2),
@@ -94,9 +111,7 @@ def test_plane_sprite_blend_is_exact_at_alpha_0_and_255(x: int, y: int) -> None:
 
 def test_render_video_streams_tagged_yuv420p_that_decodes_to_the_reference(tmp_path: Path) -> None:
     preset, timeline = _timeline()
-    wav = tmp_path / "silence.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "3",
-                    str(wav)], check=True)
+    wav = _silence(tmp_path)
     out = tmp_path / "clip.mp4"
     timings: dict[str, float] = {}
     render_video(timeline, PRODUCT, preset, wav, out, aigc_json='{"AIGC":{"Label":"1"}}',
@@ -109,14 +124,8 @@ def test_render_video_streams_tagged_yuv420p_that_decodes_to_the_reference(tmp_p
     assert probe["pix_fmt"] == "yuv420p" and probe["color_space"] == "bt709"
     assert (probe["width"], probe["height"]) == (timeline.width, timeline.height)
     assert int(probe["nb_read_frames"]) == 90
-    t = 2.5
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{t}", "-i", str(out), "-frames:v", "1", "-f", "rawvideo",
-                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
-    decoded = np.frombuffer(raw, dtype=np.uint8).reshape(timeline.height, timeline.width, 3).astype(int)
-    reference = frame_function(timeline, render_backgrounds(timeline, PRODUCT, preset), build_sprites(timeline),
-                               None)(t).astype(int)
     # Swapped planes or a wrong colour matrix put this far above CRF 23's few levels of error.
-    assert np.abs(decoded - reference).mean() < 5
+    assert _error_against_reference(out, preset, timeline, 2.5) < 5
 
 
 def test_render_video_reports_ffmpeg_errors(tmp_path: Path) -> None:
@@ -163,9 +172,7 @@ def test_host_is_blended_under_the_captions_like_the_reference() -> None:
 def test_moviepy_renderer_draws_the_same_picture(tmp_path: Path) -> None:
     """DAIHUO_RENDERER=moviepy: MoviePy's VideoClip and writer, same encoder settings, same picture."""
     preset, timeline = _timeline()
-    wav = tmp_path / "silence.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "3",
-                    str(wav)], check=True)
+    wav = _silence(tmp_path)
     out = tmp_path / "moviepy.mp4"
     render_video(timeline, PRODUCT, preset, wav, out, aigc_json='{"AIGC":{"Label":"1"}}',
                  settings=Settings(encoder="libx264", renderer="moviepy"))
@@ -174,9 +181,4 @@ def test_moviepy_renderer_draws_the_same_picture(tmp_path: Path) -> None:
     video = next(s for s in info["streams"] if s["codec_type"] == "video")
     assert video["pix_fmt"] == "yuv420p" and video["profile"] == "High"
     assert "AIGC" in info["format"]["tags"]
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", "2.5", "-i", str(out), "-frames:v", "1", "-f", "rawvideo",
-                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
-    decoded = np.frombuffer(raw, dtype=np.uint8).reshape(timeline.height, timeline.width, 3).astype(int)
-    reference = frame_function(timeline, render_backgrounds(timeline, PRODUCT, preset), build_sprites(timeline),
-                               None)(2.5).astype(int)
-    assert np.abs(decoded - reference).mean() < 5
+    assert _error_against_reference(out, preset, timeline, 2.5) < 5

@@ -103,10 +103,9 @@ class TemplateWriter:
         offer = pick(tpl["offer"]) if (product.price or product.sale_price or product.offer) else None
         cta = pick(tpl["cta"], offset=rng.randrange(4))
 
-        budget = brief.duration * self._rate(template_language)
         chosen = fit_to_budget(
             hook=hook, pain=pain, demos=[d for d in demos if d], proofs=[p for p in proofs if p],
-            offer=offer, cta=cta, budget_units=budget, language=template_language,
+            offer=offer, cta=cta, language=template_language,
             rate=self._rate(template_language), duration=brief.duration,
         )
         beats = _assemble(chosen, product)
@@ -120,7 +119,7 @@ class TemplateWriter:
 
 def fit_to_budget(
     *, hook: Line | None, pain: Line | None, demos: list[Line], proofs: list[Line], offer: Line | None,
-    cta: Line | None, budget_units: float, language: str, rate: float, duration: float,
+    cta: Line | None, language: str, rate: float, duration: float,
 ) -> dict[str, list[Line]]:
     """Choose which lines to keep so that the spoken length fits `duration` seconds.
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from pydub import AudioSegment
 
-from generator.models import Script, VoiceTrack
+from generator.models import LineTiming, Script, VoiceTrack
 from generator.voice.base import VoiceEngine
 
 RATE = 48000
@@ -43,8 +43,6 @@ def speak_script(
     script: Script, engine: VoiceEngine, work_dir: Path, *, music: Path | None = None, speed: float = 1.0,
 ) -> VoiceTrack:
     """Speak every line of `script`, place them on one timeline and write `work_dir/voice.wav`."""
-    from generator.models import LineTiming
-
     work_dir.mkdir(parents=True, exist_ok=True)
     pieces: list[np.ndarray] = [np.zeros(int(LEAD_IN * RATE), dtype=np.float32)]
     cursor = LEAD_IN
