@@ -94,9 +94,9 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
     from generator.compliance.aigc import implicit_label, metadata_value
     from generator.models import Brief
     from generator.pipeline import speak, write_scripts
+    from generator.platforms import get_preset
     from generator.settings import get_settings
     from generator.video.layout import build_timeline
-    from generator.video.presets import get_preset
     from generator.video.render import choose_encoder, render_video
 
     work.mkdir(parents=True, exist_ok=True)
@@ -169,8 +169,8 @@ def batch(case: Case, scale: float, work: Path, clips: int) -> dict[str, Any]:
     from generator.compliance.aigc import implicit_label, metadata_value
     from generator.models import Brief
     from generator.pipeline import speak, write_scripts
+    from generator.platforms import get_preset
     from generator.video.layout import build_timeline
-    from generator.video.presets import get_preset
     from generator.video.render import render_video
 
     product = bench_product()

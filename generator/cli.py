@@ -89,7 +89,7 @@ def make_cmd(
 @app.command("platforms")
 def platforms_cmd() -> None:
     """List the platform presets (size, cover, title limit, on-screen AI label)."""
-    from generator.video.presets import load_presets
+    from generator.platforms import load_presets
 
     for key, p in load_presets().items():
         typer.echo(f"{key:16} {p.width}x{p.height}  cover {p.cover_width}x{p.cover_height}  "

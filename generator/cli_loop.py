@@ -90,8 +90,8 @@ def build_cmd(
     from generator.loop.render import CardRenderer, pipeline_renderer
     from generator.loop.rules import blocking, check_platforms, general_rules
     from generator.models import Brief
+    from generator.platforms import UnknownPlatform, get_preset
     from generator.settings import get_settings
-    from generator.video.presets import UnknownPlatform, get_preset
 
     settings = get_settings()
     rotation = _weights(weights)
@@ -156,7 +156,7 @@ def stream_cmd(
     """Push the loop to RTMP in real time (-re), reconnecting and resuming where it dropped; AI label on top."""
     from generator.loop.models import Schedule
     from generator.loop.stream import PLAN, StreamError, stream_loop
-    from generator.video.presets import load_presets
+    from generator.platforms import load_presets
 
     plan = loop_dir / PLAN
     if not plan.exists():

@@ -30,7 +30,7 @@ def split_list(value: str) -> list[str]:
 
 
 def check_platforms(platforms: list[str]) -> None:
-    from generator.video.presets import load_presets
+    from generator.platforms import load_presets
 
     unknown = [p for p in platforms if p not in load_presets()]
     if unknown or not platforms:

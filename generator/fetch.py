@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from PIL import Image
 
+from generator.errors import DaihuoError
 from generator.settings import Settings, get_settings
 
 # Formats the renderer can use. Opening only these keeps Pillow away from plugins that shell out
@@ -37,11 +38,11 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 AllowPrivate = bool | Collection[str]
 
 
-class ImageProblem(ValueError):
+class ImageProblem(DaihuoError, ValueError):
     """The file is not an image we can use; the message says why, in words for the merchant."""
 
 
-class FetchError(ValueError):
+class FetchError(DaihuoError, ValueError):
     """An image URL could not be fetched; the message says why and is shown as a warning."""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from generator import __version__
 from generator.compliance.aigc import implicit_label, metadata_value
 from generator.compliance.review import review_script
+from generator.errors import DaihuoError
 from generator.models import (
     Brief,
     Clip,
@@ -36,15 +37,15 @@ from generator.output import (
     write_json_atomic,
     write_text_atomic,
 )
+from generator.platforms import Preset
 from generator.settings import ASSETS_DIR, Settings, get_settings
-from generator.video.presets import Preset
 from generator.video.render import HostOverlay
 
 Progress = Callable[..., None]
 MUSIC = ASSETS_DIR / "music" / "soft_loop.ogg"
 
 
-class BlockedByCompliance(RuntimeError):
+class BlockedByCompliance(DaihuoError, RuntimeError):
     def __init__(self, message: str, report: ComplianceReport | None = None) -> None:
         super().__init__(message)
         self.report = report
@@ -117,9 +118,9 @@ def render_platform(
     `product` is what is drawn (after compliance review); `inputs_product`, when given, is the sheet's
     original row, which is what the inputs hash is computed from.
     """
+    from generator.platforms import get_preset
     from generator.video.cover import render_cover
     from generator.video.layout import build_timeline
-    from generator.video.presets import get_preset
     from generator.video.probe import summarize
     from generator.video.render import choose_encoder, render_video
     from generator.video.subtitles import to_srt, to_vtt

@@ -34,6 +34,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import ValidationError
 
+from generator.errors import DaihuoError
 from generator.fetch import AllowPrivate, FetchError, ImageProblem, check_image, fetch_image
 from generator.models import Language, Product, RowError, SheetResult
 from generator.settings import Settings, get_settings
@@ -91,12 +92,16 @@ _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _SKU_FORBIDDEN = re.compile(r"[\\/:*?\"<>|\x00-\x1f\x7f]")
 
 
-class SheetError(ValueError):
+class SheetError(DaihuoError, ValueError):
     """The sheet as a whole cannot be read (wrong format, no header, a required column missing)."""
 
     def __init__(self, file: str, problem: str, fix: str) -> None:
-        self.file, self.problem, self.fix = file, problem, fix
-        super().__init__(f"{file}: {problem} — {fix}")
+        self.file = file
+        super().__init__(problem, fix)
+
+    @property
+    def message(self) -> str:
+        return f"{self.file}: {self.problem} — {self.fix}"
 
 
 def header_key(name: str) -> str:

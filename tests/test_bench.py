@@ -12,8 +12,8 @@ import pytest
 from bench.fixture import stretch
 from bench.run import host_importable, main
 from generator.models import Beat, Line, LineTiming, Script, VoiceTrack
+from generator.platforms import get_preset
 from generator.settings import Settings, get_settings
-from generator.video.presets import get_preset
 from generator.video.render import choose_encoder, encoder_params, nvenc_available
 
 CASE_KEYS = {"name", "size", "duration_s", "wall_s", "floor_s", "ratio", "cpu_ratio", "realtime_factor",

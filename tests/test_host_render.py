@@ -9,7 +9,7 @@ import numpy as np
 
 from generator.models import Brief
 from generator.pipeline import clip_host, run_job
-from generator.video.presets import get_preset
+from generator.platforms import get_preset
 
 
 def _frames(path: Path, times: list[float], tmp: Path) -> list[np.ndarray]:

@@ -7,8 +7,8 @@ import pytest
 
 from generator.compliance.aigc import MIN_LABEL_HEIGHT_RATIO, is_explicit_label_text
 from generator.models import Beat, Line, LineTiming, Product, Script, VoiceTrack
+from generator.platforms import load_presets
 from generator.video.layout import build_timeline
-from generator.video.presets import load_presets
 from generator.video.render import build_sprites, overlay_image, place
 from generator.video.text import wrap
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from generator.models import BEAT_ORDER, Brief, Product
+from generator.platforms import get_preset
 from generator.script.openai_writer import OpenAIWriter
 from generator.script.similarity import pairwise
 from generator.settings import Settings
-from generator.video.presets import get_preset
 from tests.openai_test_server import OpenAITestServer, Recorded, Reply, chat_reply, error_reply
 
 PRODUCT = Product(

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from generator.models import Beat, Line, LineTiming, Product, Script, VoiceTrack
+from generator.platforms import get_preset
 from generator.settings import Settings
 from generator.video.layout import build_timeline
-from generator.video.presets import get_preset
 from generator.video.render import (
     build_plane_sprites,
     build_sprites,

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from generator.models import BEAT_ORDER, Brief, Product
+from generator.platforms import get_preset, load_presets
 from generator.script.template_writer import TemplateWriter
-from generator.video.presets import get_preset, load_presets
 
 CREAM = Product(
     sku="HB-1001", title="保湿补水面霜", brand="山水集", category="美妆", price=129, sale_price=89,

@@ -124,7 +124,7 @@ def create_app(out_root: Path | None = None, **overrides: Any) -> FastAPI:
 
     @app.get("/v1/platforms", tags=["jobs"])
     def platforms() -> list[dict[str, Any]]:
-        from generator.video.presets import load_presets
+        from generator.platforms import load_presets
 
         return [{"key": k, "name": p.name, "width": p.width, "height": p.height, "label": p.label}
                 for k, p in load_presets().items()]
@@ -253,7 +253,7 @@ def _too_big(size: int, config: ApiConfig) -> str:
 
 def _brief(options: dict[str, Any]) -> Brief:
     """Job options from form fields or JSON, validated, with the server's engine defaults."""
-    from generator.video.presets import load_presets
+    from generator.platforms import load_presets
 
     settings = get_settings()
     raw_platforms = options.get("platforms") or "douyin"

@@ -13,6 +13,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from generator.errors import DaihuoError
+
 METADATA_KEY = "AIGC"
 MIN_LABEL_HEIGHT_RATIO = 0.05
 MIN_LABEL_SECONDS = 2.0
@@ -56,7 +58,7 @@ LABEL_VALUES = ("1", "2", "3")
 REQUIRED_FIELDS = ("ContentProducer", "ProduceID")
 
 
-class LabelError(ValueError):
+class LabelError(DaihuoError, ValueError):
     """The AIGC implicit label is malformed or a file could not be labelled; the message says how to fix it."""
 
 

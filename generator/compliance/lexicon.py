@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, Field, field_validator
 
 from generator.compliance.normalize import compact_text, is_cjk, words_text
+from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
 
 LEXICON_DIR = ASSETS_DIR / "lexicon"
@@ -25,7 +26,7 @@ ViewName = Literal["compact", "words"]
 Exemption = Literal["ranking", "evidence", "registration"]
 
 
-class LexiconError(ValueError):
+class LexiconError(DaihuoError, ValueError):
     """A lexicon file is malformed; the message names the file and the entry."""
 
 

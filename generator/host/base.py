@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol, runtime_checkable
 
-import numpy as np
-
-from generator.models import Script, VoiceTrack
+from generator.models import Box, HostOverlay, Script, VoiceTrack
 
 log = logging.getLogger(__name__)
 
-Box = tuple[int, int, int, int]
 LAYOUTS = ("pip", "pip-left", "pip-right", "side", "full")
-
-
-@runtime_checkable
-class HostOverlay(Protocol):
-    """A presenter drawn over the frame.
-
-    `box` is (x, y, w, h) in frame pixels; `rgba(t)` returns an (h, w, 4) uint8 array with STRAIGHT
-    (not premultiplied) alpha for time t in seconds. Arrays may be shared from a cache: treat them as read-only.
-    `mouth_box` is (x, y, w, h) of the mouth inside the overlay, for checks and for engines that need it.
-    """
-
-    box: Box
-    mouth_box: Box
-    engine: str
-
-    def rgba(self, t: float) -> np.ndarray: ...
 
 
 def make_host(name: str, voice: VoiceTrack, script: Script, frame_size: tuple[int, int], layout: str, fps: int,

@@ -21,13 +21,14 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from generator.errors import DaihuoError
 from generator.host.base import Box
 from generator.models import VoiceTrack
 
 DEFAULT_KEY = (0, 255, 0)
 
 
-class HostServerError(RuntimeError):
+class HostServerError(DaihuoError, RuntimeError):
     pass
 
 

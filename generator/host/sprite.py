@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 from PIL import Image, ImageDraw
 
+from generator.errors import DaihuoError
 from generator.host.animation import blink_times, eyes_closed, motion_for
 from generator.host.base import Box
 from generator.host.energy import voice_energy
@@ -27,7 +28,7 @@ CACHE_SIZE = 160
 CACHE_BYTES = 64 << 20
 
 
-class SpriteSetError(ValueError):
+class SpriteSetError(DaihuoError, ValueError):
     pass
 
 

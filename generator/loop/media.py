@@ -8,8 +8,10 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from generator.errors import DaihuoError
 
-class MediaError(RuntimeError):
+
+class MediaError(DaihuoError, RuntimeError):
     pass
 
 

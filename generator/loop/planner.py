@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from generator.errors import DaihuoError
 from generator.loop.models import Entry, Schedule, SegmentSpec
 
 # The last entry is trimmed from the kind that cuts off least awkwardly.
 _TRIM_PREFERENCE = {"filler": 0, "reminder": 1, "greeting": 2, "qa": 3, "pitch": 4}
 
 
-class PlanError(ValueError):
+class PlanError(DaihuoError, ValueError):
     pass
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.errors import DaihuoError
 from generator.loop.media import MediaError, _tool, cjk_font, probe
 from generator.loop.models import Schedule
 from generator.loop.playlist import ffconcat_text
@@ -22,7 +23,7 @@ from generator.loop.playlist import ffconcat_text
 PLAN = "plan.json"
 
 
-class StreamError(RuntimeError):
+class StreamError(DaihuoError, RuntimeError):
     pass
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from generator.models import PlatformCopy, Product, Script
-from generator.video.presets import get_preset
+from generator.platforms import get_preset
 
 _TAG_UNSAFE = re.compile(r"[\s#＃,，、;；:：。.!！?？'\"“”()（）\[\]【】]+")
 

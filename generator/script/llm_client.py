@@ -20,6 +20,7 @@ from typing import Any
 
 import openai
 
+from generator.errors import DaihuoError
 from generator.script.llm_schema import response_format_json_schema
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
 
-class LLMError(RuntimeError):
+class LLMError(DaihuoError, RuntimeError):
     """This request failed; `reason` is short enough for a note in the manifest."""
 
     def __init__(self, reason: str):

@@ -19,11 +19,11 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from generator.models import Language, Product
+from generator.platforms import get_preset
 from generator.script.llm_budget import unit_name
 from generator.script.llm_guard import load_terms
 from generator.script.llm_schema import LLMScript, schema_outline
 from generator.settings import PROMPTS_DIR
-from generator.video.presets import get_preset
 
 LLM_PROMPTS = PROMPTS_DIR / "llm"
 ANGLES = ("pain-point", "scene", "comparison", "story", "expert")

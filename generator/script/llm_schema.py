@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from generator.models import BEAT_ORDER, Beat, BeatKind, Language, Line, PlatformCopy, Script
-from generator.video.presets import get_preset
+from generator.platforms import get_preset
 
 VISUAL_RE = re.compile(r"^(image:\d+|card:(specs|offer|title))$")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from PIL import Image
 
 from generator.models import Product, Script
+from generator.platforms import Preset
 from generator.video.layout import build_badge, label_font_size
-from generator.video.presets import Preset
 from generator.video.render import overlay_image, place
 from generator.video.text import draw_lines, fit_text
 from generator.video.visuals import card_background, load_photo, photo_background

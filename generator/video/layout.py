@@ -8,49 +8,13 @@ side; the price badge sits top-right; category disclosures sit under the label.
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel
-
 from generator.compliance.aigc import MIN_LABEL_HEIGHT_RATIO
 from generator.formatting import money
-from generator.models import Product, Script, VoiceTrack
-from generator.video.presets import Preset
+from generator.models import Overlay, Product, Scene, Script, Timeline, VoiceTrack
+from generator.platforms import Preset
 from generator.video.text import fit_text
 
-OverlayKind = Literal["caption", "label", "badge", "disclosure"]
 CROSSFADE = 0.25
-
-
-class Scene(BaseModel):
-    start: float
-    end: float
-    visual: str
-    pan: tuple[float, float] = (1.0, 0.0)  # direction of the slow drift, unit-ish vector
-
-
-class Overlay(BaseModel):
-    kind: OverlayKind
-    lines: list[str]
-    size: int  # font pixel size
-    start: float
-    end: float
-    anchor: Literal["top-left", "top-right", "bottom-center"]
-    x: int  # anchor point in the frame
-    y: int
-    max_width: int
-
-
-class Timeline(BaseModel):
-    width: int
-    height: int
-    fps: int
-    duration: float
-    language: str
-    scenes: list[Scene]
-    overlays: list[Overlay]
-    content_box: tuple[int, int, int, int]  # (x, y, w, h) where product visuals are fitted
-    host_layout: str = "none"
 
 
 def label_font_size(preset: Preset) -> int:

@@ -7,8 +7,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from generator.errors import DaihuoError
 
-class ProbeError(RuntimeError):
+
+class ProbeError(DaihuoError, RuntimeError):
     pass
 
 

@@ -24,26 +24,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
-from generator.models import Product
+from generator.models import HostOverlay, Overlay, Product, Scene, Timeline
+from generator.platforms import Preset
 from generator.settings import Settings, get_settings
-from generator.video.layout import CROSSFADE, Overlay, Scene, Timeline
-from generator.video.presets import Preset
+from generator.video.layout import CROSSFADE
 from generator.video.text import draw_lines
 from generator.video.visuals import card_background, load_photo, photo_background
 from generator.video.yuv import COLOR_TAGS, Frame420, PlaneBackground, PlaneSprite
 
 PAN_MARGIN = 0.035  # fraction of the short side the background drifts over one scene
-
-
-class HostOverlay(Protocol):
-    box: tuple[int, int, int, int]
-
-    def rgba(self, t: float) -> np.ndarray: ...
 
 
 @dataclass

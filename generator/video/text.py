@@ -11,10 +11,11 @@ import yaml
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
 
 
-class FontMissing(RuntimeError):
+class FontMissing(DaihuoError, RuntimeError):
     pass
 
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from generator.formatting import money
 from generator.models import Product
-from generator.video.presets import Preset
+from generator.platforms import Preset
 from generator.video.text import draw_lines, fit_text
 
 PALETTES = [

@@ -9,6 +9,7 @@ import wave
 from functools import cache
 from pathlib import Path
 
+from generator.errors import DaihuoError
 from generator.models import Language
 from generator.voice.base import SpokenLine
 
@@ -31,7 +32,7 @@ _CALIBRATION = {
 }
 
 
-class EspeakError(RuntimeError):
+class EspeakError(DaihuoError, RuntimeError):
     pass
 
 

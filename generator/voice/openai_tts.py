@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openai
 
+from generator.errors import DaihuoError
 from generator.models import Language
 from generator.settings import Settings, get_settings
 from generator.voice.base import SpokenLine, VoiceEngine
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 NEURAL_RATES: dict[str, float] = {"zh": 4.6, "th": 6.0, "en": 2.6, "id": 2.3, "ms": 2.3, "vi": 3.2}
 
 
-class AudioError(RuntimeError):
+class AudioError(DaihuoError, RuntimeError):
     pass
 
 

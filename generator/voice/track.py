@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from pydub import AudioSegment
 
+from generator.errors import DaihuoError
 from generator.models import LineTiming, Script, VoiceTrack
 from generator.voice.base import VoiceEngine
 
@@ -30,7 +31,7 @@ MUSIC_GAIN_DB = -28.0
 DUCK_DB = -8.0
 
 
-class VoiceError(RuntimeError):
+class VoiceError(DaihuoError, RuntimeError):
     pass
 
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 import yaml
 from pydantic import BaseModel
 
+from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
 
 
@@ -66,7 +67,7 @@ class Preset(BaseModel):
         })
 
 
-class UnknownPlatform(ValueError):
+class UnknownPlatform(DaihuoError, ValueError):
     pass
 
 

@@ -1,0 +1,23 @@
+"""What the user asked for, shared by every product of a job."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from generator.models.common import CompliancePolicy, Language
+
+
+class Brief(BaseModel):
+    """What the user asked for, shared by every product of a job."""
+
+    platforms: list[str] = Field(default_factory=lambda: ["douyin"])
+    language: Language | None = Field(default=None, description="None: each product's own language")
+    duration: int = Field(default=30, ge=5, le=180, description="target seconds; 15, 30 or 60 usual")
+    variants: int = Field(default=1, ge=1, le=20)
+    writer: str = "template"
+    voice: str = "espeak"
+    host: str = "none"
+    compliance: CompliancePolicy = "fix"
+    music: bool = True
+    scale: float = Field(default=1.0, gt=0.05, le=1.0, description="proxy render scale; 1.0 is full size")
+
