@@ -91,6 +91,7 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
     """Script → voice → layout → render → floor for one case, in this process. Returns the measurements."""
     from bench.fixture import bench_product, fit
     from bench.memory import PeakMemory
+    from generator.bootstrap import build_engines
     from generator.compliance.aigc import implicit_label, metadata_value
     from generator.models import Brief
     from generator.pipeline import speak, write_scripts
@@ -107,10 +108,11 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
     brief = Brief(platforms=[case.platform], duration=30, music=True, scale=scale)
     preset = get_preset(case.platform).scaled(scale)
     stages: dict[str, float] = {}
+    engines = build_engines(settings, brief)
     with _stage(stages, "script"):
-        script = write_scripts(product, brief)[0]
+        script = write_scripts(product, brief, engines.writer)[0]
     with _stage(stages, "voice"):
-        voice = speak(script, brief, work)
+        voice = speak(script, brief, work, engines.voice)
     # Bench fixture, not a pipeline stage: fill the nominal duration exactly (see bench/fixture.py).
     script, voice = fit(script, voice, case.duration, work / "voice.fit.wav")
     host = None
@@ -166,25 +168,29 @@ def measure_floor(source: Path, out: Path, preset: Any, settings: Any, aigc_json
 def batch(case: Case, scale: float, work: Path, clips: int) -> dict[str, Any]:
     """`clips` clips one after another, whole pipeline each (script, voice, layout, render, no floor)."""
     from bench.fixture import bench_product, fit
+    from generator.bootstrap import build_engines
     from generator.compliance.aigc import implicit_label, metadata_value
     from generator.models import Brief
     from generator.pipeline import speak, write_scripts
     from generator.platforms import get_preset
+    from generator.settings import get_settings
     from generator.video.layout import build_timeline
     from generator.video.render import render_video
 
     product = bench_product()
     brief = Brief(platforms=[case.platform], scale=scale)
     preset = get_preset(case.platform).scaled(scale)
+    settings = get_settings()
+    engines = build_engines(settings, brief)
     start = time.perf_counter()
     for n in range(clips):
         directory = work / f"clip{n}"
-        script = write_scripts(product, brief)[0]
-        voice = speak(script, brief, directory)
+        script = write_scripts(product, brief, engines.writer)[0]
+        voice = speak(script, brief, directory, engines.voice)
         script, voice = fit(script, voice, case.duration, directory / "fit.wav")
         timeline = build_timeline(product, script, voice, preset)
         render_video(timeline, product, preset, Path(voice.path), directory / "clip.mp4",
-                     aigc_json=metadata_value(implicit_label(f"daihuo-bench-{n}")))
+                     aigc_json=metadata_value(implicit_label(f"daihuo-bench-{n}")), settings=settings)
     return {"wall_s": round(time.perf_counter() - start, 3), "clips": clips}
 
 

@@ -1,20 +1,37 @@
-"""Settings from the environment (DAIHUO_*, OPENAI_*), with defaults that work offline."""
+"""Settings from the environment (DAIHUO_*, OPENAI_*), with defaults that work offline.
+
+This is the only module that reads the environment. Entry points (CLI, API, worker) call `get_settings()`
+once; the bootstrap turns the Settings into engines, and stages receive what they need as arguments.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from generator.errors import DaihuoError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PACKAGE_ROOT / "assets"
 PROMPTS_DIR = PACKAGE_ROOT / "prompts"
 
 
+class SheetLimits(BaseModel):
+    """What a sheet may ask of us: rows, cell sizes, image sizes and fetch time."""
+
+    max_rows: int = 1000
+    max_field_chars: int = 2000
+    max_image_pixels: int = 40_000_000
+    max_image_bytes: int = 20_000_000
+    fetch_timeout: float = 10.0
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DAIHUO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DAIHUO_", extra="ignore", populate_by_name=True)
 
     out: Path = Field(default=Path("out"), description="root folder of all outputs (DAIHUO_OUT)")
     writer: str = "template"
@@ -24,8 +41,6 @@ class Settings(BaseSettings):
     host_url: str | None = None
     host_avatar: str = "default"
     host_timeout: float = 300.0
-    redis_url: str | None = None
-    api_keys: str = ""
     # LLM engine (OpenAI-compatible endpoint).
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 60.0
@@ -61,8 +76,48 @@ class Settings(BaseSettings):
     # The AIGC implicit label (GB 45438-2025): who produced the content.
     content_producer: str = "daihuo"
     content_propagator: str = ""
+    # Workers and job state (docs/service.md).
+    redis_url: str | None = Field(default=None, description="broker and result backend; unset: run in-process")
+    visibility_timeout: int = Field(default=7200, ge=1, description="seconds before a dead worker's task is re-sent")
+    render_time_limit: int = Field(default=3600, ge=10, description="hard limit of one render task, seconds")
+    io_time_limit: int = Field(default=900, ge=10, description="hard limit of one script/compliance/voice task")
+    lease_seconds: float = Field(default=60.0, gt=0, description="a step's claim lasts this long without heartbeat")
+    max_attempts: int = Field(default=3, ge=1, description="tries of one step before it is recorded as failed")
+    stall_seconds: float = Field(default=60.0, ge=0, description="quiet time before lost messages are re-sent")
+    state_journal: str = Field(default="wal", description="SQLite journal mode of the job state (delete on NFS)")
+    # HTTP API.
+    api_keys: str = ""
+    max_upload_bytes: int = Field(default=20_000_000, ge=1)
+    api_max_rows: int = Field(default=500, ge=1, description="products one API upload may hold")
+
+    def sheet_limits(self, *, max_rows: int | None = None) -> SheetLimits:
+        return SheetLimits(max_rows=max_rows or self.max_rows, max_field_chars=self.max_field_chars,
+                           max_image_pixels=self.max_image_pixels, max_image_bytes=self.max_image_bytes,
+                           fetch_timeout=self.fetch_timeout)
+
+
+class SettingsError(DaihuoError):
+    pass
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a bad value is one clear line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        variable = name.upper() if name.upper().startswith("OPENAI_") else f"DAIHUO_{name.upper()}"
+        raise SettingsError(f"{variable}={first.get('input')!r} is not valid: {first['msg']}",
+                            f"fix or unset {variable}") from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings, read once. Only entry points and the bootstrap call this."""
+    return load_settings()
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a helper process (ffmpeg, tesseract, a worker), with EXTRA set."""
+    return {**os.environ, **extra}

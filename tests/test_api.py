@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from workers.testing import REPO_ROOT, Process, child_env, free_port, wait_for_port
+from tests.harness.processes import REPO_ROOT, Process, child_env, free_port, wait_for_port
 
 KEY = "test-key-123"
 LIMIT = 300_000

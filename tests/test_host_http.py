@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from generator.host import make_host
+from generator.host.base import HttpHostConfig
 from generator.host.http_engine import HostServerError, HttpHost
 from generator.host.http_server import serve
 from generator.host.sprite import SpriteHost
 from generator.models import VoiceTrack
-from generator.settings import get_settings
 from tests.test_host_sprite import dark_pixels, rms_per_frame, script_for, synth_voice
 
 FPS = 10
@@ -34,15 +34,9 @@ def voice(tmp_path_factory: pytest.TempPathFactory) -> VoiceTrack:
     return synth_voice(tmp_path_factory.mktemp("hv"), ["你好，欢迎光临", "今天讲保温杯"], pause_ms=1200)
 
 
-@pytest.fixture
-def host_url(monkeypatch: pytest.MonkeyPatch, server: str) -> Iterator[str]:
-    def use(path: str) -> None:
-        monkeypatch.setenv("DAIHUO_HOST_URL", server + path)
-        get_settings.cache_clear()
-
-    use("/render")
-    yield use  # type: ignore[misc]
-    get_settings.cache_clear()
+def at(server: str, path: str) -> HttpHostConfig:
+    """The http host engine pointed at one endpoint of the reference server (handed in, as the bootstrap does)."""
+    return HttpHostConfig(url=server + path)
 
 
 def mouth_open_matches_energy(host, voice: VoiceTrack) -> None:
@@ -55,8 +49,8 @@ def mouth_open_matches_energy(host, voice: VoiceTrack) -> None:
     assert (mouth[loud] > 5).mean() > 0.5
 
 
-def test_http_zip_frames(host_url, voice: VoiceTrack) -> None:
-    host = make_host("http", voice, script_for(), FRAME, "pip", FPS)
+def test_http_zip_frames(server: str, voice: VoiceTrack) -> None:
+    host = make_host("http", voice, script_for(), FRAME, "pip", FPS, http=at(server, "/render"))
     assert isinstance(host, HttpHost) and host.engine == "http"
     x, y, w, h = host.box
     frame = host.rgba(1.0)
@@ -66,9 +60,8 @@ def test_http_zip_frames(host_url, voice: VoiceTrack) -> None:
     mouth_open_matches_energy(host, voice)
 
 
-def test_http_mp4_on_key_colour(host_url, voice: VoiceTrack) -> None:
-    host_url("/render-mp4")
-    host = make_host("http", voice, script_for(), FRAME, "side", FPS)
+def test_http_mp4_on_key_colour(server: str, voice: VoiceTrack) -> None:
+    host = make_host("http", voice, script_for(), FRAME, "side", FPS, http=at(server, "/render-mp4"))
     assert isinstance(host, HttpHost)
     frame = host.rgba(0.5)
     alpha = frame[..., 3]
@@ -78,10 +71,9 @@ def test_http_mp4_on_key_colour(host_url, voice: VoiceTrack) -> None:
     mouth_open_matches_energy(host, voice)
 
 
-def test_http_failure_falls_back_to_sprite(host_url, voice: VoiceTrack, caplog: pytest.LogCaptureFixture) -> None:
-    host_url("/fail")
+def test_http_failure_falls_back_to_sprite(server: str, voice: VoiceTrack, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        host = make_host("http", voice, script_for(), FRAME, "pip", FPS)
+        host = make_host("http", voice, script_for(), FRAME, "pip", FPS, http=at(server, "/fail"))
     assert isinstance(host, SpriteHost)
     assert "falling back to the sprite host" in caplog.text and "500" in caplog.text
 

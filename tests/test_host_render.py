@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.bootstrap import build_engines
 from generator.models import Brief
-from generator.pipeline import clip_host, run_job
+from generator.pipeline import run_job
 from generator.platforms import get_preset
+from generator.settings import Settings
 
 
 def _frames(path: Path, times: list[float], tmp: Path) -> list[np.ndarray]:
@@ -40,7 +42,7 @@ def test_rendered_host_mouth_follows_the_voice(tmp_path: Path) -> None:
     assert variant.error is None, variant.error
     clip = Path(variant.clips[0].path)
     # The same overlay the renderer used tells us where the mouth is in the frame.
-    host = clip_host(brief, variant.voice, variant.script, get_preset("douyin").scaled(0.5))
+    host = build_engines(Settings(), brief).host(variant.voice, variant.script, get_preset("douyin").scaled(0.5))
     hx, hy, _, _ = host.box
     mx, my, mw, mh = host.mouth_box
     mouth = (hx + mx, hy + my, mw, mh)

@@ -9,27 +9,24 @@ import pytest
 
 from generator.models import Brief
 from generator.pipeline import run_job
-from generator.settings import get_settings
+from generator.settings import Settings
 from generator.video.probe import summarize
 from generator.voice.track import speakable
 from tests.openai_test_server import OpenAITestServer
 
 
 @pytest.fixture
-def speech_server(monkeypatch: pytest.MonkeyPatch):
+def speech_server():
     with OpenAITestServer() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        get_settings.cache_clear()
         yield server
-    get_settings.cache_clear()
 
 
 def test_audio_speech_voice_is_used_in_the_rendered_clip(speech_server: OpenAITestServer, tmp_path: Path) -> None:
     sheet = tmp_path / "one.csv"
     sheet.write_text("商品编码,商品名称,卖点,到手价\nTTS-1,竹制收纳盒,可叠放省空间,29\n", encoding="utf-8")
+    settings = Settings(openai_base_url=speech_server.base_url, openai_api_key="sk-test")
     job = run_job(sheet, Brief(platforms=["douyin"], duration=10, scale=0.25, voice="openai", music=False),
-                  tmp_path / "out")
+                  tmp_path / "out", settings=settings)
     (variant,) = job.variants
     assert variant.error is None, variant.error
     speech_calls = [r for r in speech_server.requests if r.path.endswith("/audio/speech")]

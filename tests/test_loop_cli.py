@@ -7,12 +7,14 @@ import json
 import subprocess
 from pathlib import Path
 
+from generator.bootstrap import build_engines
 from generator.loop.build import build_loop
 from generator.loop.media import duration
 from generator.loop.planner import check_schedule
 from generator.models import Brief
 from generator.pipeline import render_segment, write_scripts
 from generator.script.template_writer import TemplateWriter
+from generator.settings import Settings
 from generator.sheets import read_sheet
 from generator.voice.espeak import EspeakVoice, text_units
 
@@ -59,8 +61,9 @@ def test_24h_loop_over_the_example_sheet(tmp_path: Path) -> None:
 def test_loop_segment_from_the_pipeline_carries_host_and_labels(tmp_path: Path) -> None:
     product = read_sheet(SHEET).products[0]
     brief = Brief(platforms=["douyin"], duration=15, scale=0.25, host="sprite", music=False)
-    (script,) = write_scripts(product, brief)
-    clip = render_segment(product, script, brief, tmp_path, speed=1.1)
+    engines = build_engines(Settings(), brief)
+    (script,) = write_scripts(product, brief, engines.writer)
+    clip = render_segment(product, script, brief, tmp_path, engines, speed=1.1)
     record = json.loads((tmp_path / "douyin.json").read_text(encoding="utf-8"))
     assert record["host_engine"] != "none" and record["aigc"]["AIGC"]["Label"] == "1"
     assert abs(duration(clip.path) - clip.duration) < 0.1

@@ -20,7 +20,9 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from generator.fetch import (
+from generator.settings import SheetLimits
+from generator.sheets import SheetError, parse_price, parse_specs, read_products_json, read_sheet
+from generator.sheets.fetch import (
     FetchError,
     cache_name,
     check_image,
@@ -28,8 +30,6 @@ from generator.fetch import (
     is_public_address,
     resolve_public,
 )
-from generator.settings import Settings
-from generator.sheets import SheetError, parse_price, parse_specs, read_products_json, read_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +38,8 @@ ROW_CUP = ["CUP-01", "真空保温杯", "暖暖", "家居", "¥129", "99元", "�
 ROW_MUG = ["MUG-02", "Ceramic Mug", "Kiln", "Kitchen", "1,299.00", "１２９", "Dishwasher safe", "capacity: 350ml", "", "", "", "", ""]
 
 
-def settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]
+def limits(**overrides: object) -> SheetLimits:
+    return SheetLimits(**overrides)  # type: ignore[arg-type]
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
@@ -284,7 +284,7 @@ def test_prices_that_are_not_numbers(text: object) -> None:
 
 def test_field_too_long(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "p.csv", [["sku", "title", "卖点"], ["A", "ok", "x" * 50], ["B", "long", "很长" * 30]])
-    result = read_sheet(path, settings=settings(max_field_chars=50))
+    result = read_sheet(path, limits=limits(max_field_chars=50))
     assert [p.sku for p in result.products] == ["A"]
     (error,) = result.errors
     assert (error.row, error.field) == (3, "卖点")
@@ -294,7 +294,7 @@ def test_field_too_long(tmp_path: Path) -> None:
 
 def test_too_many_rows_stops_reading(tmp_path: Path) -> None:
     rows = [["sku", "title"]] + [[f"S{i}", f"Product {i}"] for i in range(1, 8)]
-    result = read_sheet(write_csv(tmp_path / "p.csv", rows), settings=settings(max_rows=5))
+    result = read_sheet(write_csv(tmp_path / "p.csv", rows), limits=limits(max_rows=5))
     assert [p.sku for p in result.products] == ["S1", "S2", "S3", "S4", "S5"]
     (error,) = result.errors
     assert (error.row, error.field) == (7, "(rows)")  # the first row not read, as the spreadsheet numbers it
@@ -403,7 +403,7 @@ def test_bad_images_are_warnings_and_dropped(tmp_path: Path, ref: str, reason: s
 
 def test_decompression_bomb_guard(tmp_path: Path) -> None:
     png(tmp_path / "big.png", (200, 150))
-    result = read_sheet(_image_sheet(tmp_path, "big.png"), settings=settings(max_image_pixels=10_000))
+    result = read_sheet(_image_sheet(tmp_path, "big.png"), limits=limits(max_image_pixels=10_000))
     product = result.products[0]
     assert product.images == []
     (warning,) = product.warnings
@@ -415,7 +415,7 @@ def test_decompression_bomb_guard(tmp_path: Path) -> None:
 
 def test_image_over_byte_limit_is_a_warning(tmp_path: Path) -> None:
     png(tmp_path / "a.png", (100, 100))
-    result = read_sheet(_image_sheet(tmp_path, "a.png"), settings=settings(max_image_bytes=50))
+    result = read_sheet(_image_sheet(tmp_path, "a.png"), limits=limits(max_image_bytes=50))
     assert result.products[0].images == []
     assert "over the limit of 50" in result.products[0].warnings[0]
 
@@ -498,20 +498,20 @@ FAST = {"fetch_timeout": 0.5}
 def test_fetch_success_is_cached_atomically_under_the_url_hash(server: str, tmp_path: Path) -> None:
     url = f"{server}/img.png"
     _Handler.hosts.clear()
-    path = fetch_image(url, tmp_path, settings=settings(**FAST), allow_private=True)
+    path = fetch_image(url, tmp_path, limits=limits(**FAST), allow_private=True)
     assert path == tmp_path / f"{cache_name(url)}.png"
     assert path.read_bytes() == _Handler.image
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp files left behind
     assert _Handler.hosts == [url.split("//")[1].split("/")[0]]  # connected by IP, Host header kept
     # Cached: a second call does not ask the server again.
-    assert fetch_image(url, tmp_path, settings=settings(**FAST), allow_private=True) == path
+    assert fetch_image(url, tmp_path, limits=limits(**FAST), allow_private=True) == path
     assert len(_Handler.hosts) == 1
 
 
 def test_sheet_with_image_url(server: str, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     sheet = _image_sheet(tmp_path, f"{server}/hop1")  # two redirects, then the image
-    result = read_sheet(sheet, image_cache=cache, settings=settings(**FAST), allow_private=True)
+    result = read_sheet(sheet, image_cache=cache, limits=limits(**FAST), allow_private=True)
     (image,) = result.products[0].images
     assert Path(image).parent == cache and Image.open(image).size == (32, 32)
     assert result.warnings == []
@@ -519,7 +519,7 @@ def test_sheet_with_image_url(server: str, tmp_path: Path) -> None:
 
 def test_loopback_url_is_refused_without_contacting_the_server(server: str, tmp_path: Path) -> None:
     _Handler.hosts.clear()
-    result = read_sheet(_image_sheet(tmp_path, f"{server}/img.png"), image_cache=tmp_path / "c", settings=settings(**FAST))
+    result = read_sheet(_image_sheet(tmp_path, f"{server}/img.png"), image_cache=tmp_path / "c", limits=limits(**FAST))
     assert result.products[0].images == []
     (warning,) = result.warnings
     assert "could not be fetched" in warning and "non-public address (127.0.0.1)" in warning
@@ -536,7 +536,7 @@ def test_loopback_url_is_refused_without_contacting_the_server(server: str, tmp_
 )
 def test_url_guard_refuses_non_public_targets(tmp_path: Path, url: str) -> None:
     with pytest.raises(FetchError, match="non-public address|only http|user name"):
-        fetch_image(url, tmp_path, settings=settings(**FAST))  # refused before any connection
+        fetch_image(url, tmp_path, limits=limits(**FAST))  # refused before any connection
 
 
 def test_address_classification() -> None:
@@ -556,9 +556,9 @@ def test_address_classification() -> None:
 def test_redirect_targets_are_rechecked(server: str, tmp_path: Path) -> None:
     # 127.0.0.1 is allowed for this test, 127.0.0.2 is not: the redirect must be checked again.
     with pytest.raises(FetchError, match=r"non-public address \(127\.0\.0\.2\)"):
-        fetch_image(f"{server}/to-other-private", tmp_path, settings=settings(**FAST), allow_private={"127.0.0.1"})
+        fetch_image(f"{server}/to-other-private", tmp_path, limits=limits(**FAST), allow_private={"127.0.0.1"})
     with pytest.raises(FetchError, match="more than 3 redirects"):
-        fetch_image(f"{server}/loop", tmp_path, settings=settings(**FAST), allow_private=True)
+        fetch_image(f"{server}/loop", tmp_path, limits=limits(**FAST), allow_private=True)
 
 
 @pytest.mark.parametrize(
@@ -575,7 +575,7 @@ def test_redirect_targets_are_rechecked(server: str, tmp_path: Path) -> None:
 def test_fetch_limits(server: str, tmp_path: Path, path: str, overrides: dict, problem: str) -> None:
     started = time.monotonic()
     with pytest.raises(FetchError, match=problem):
-        fetch_image(f"{server}{path}", tmp_path, settings=settings(**FAST, **overrides), allow_private=True)
+        fetch_image(f"{server}{path}", tmp_path, limits=limits(**FAST, **overrides), allow_private=True)
     assert time.monotonic() - started < 1.4  # the limit stopped it, not the server finishing
     assert list(tmp_path.iterdir()) == []  # nothing half-written in the cache
 

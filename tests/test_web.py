@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.testing import REPO_ROOT, Process, child_env, free_port, wait_for_port
+from tests.harness.processes import REPO_ROOT, Process, child_env, free_port, wait_for_port
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download needed)")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -18,14 +18,16 @@ from pathlib import Path
 import pytest
 
 from generator.models import Brief
-from generator.pipeline import load_sheet
+from generator.pipeline.intake import create_job, load_sheet
+from generator.pipeline.store import JobStore
+from generator.settings import Settings
+from tests.harness.processes import REPO_ROOT, Process, RedisServer, child_env, start_worker, wait_for_log
 from workers import celery_app
-from workers.jobs import JobStore
-from workers.submit import create_job, enqueue, settle
-from workers.testing import REPO_ROOT, Process, RedisServer, child_env, start_worker, wait_for_log
+from workers.canvas import enqueue, settle
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (make test-setup)")
 
+SETTLE = Settings(stall_seconds=6, lease_seconds=4)  # as the workers are configured below
 BRIEF = Brief(platforms=["douyin", "xiaohongshu"], duration=6, scale=0.25, music=False)
 IMAGES = REPO_ROOT / "examples" / "images"
 TITLES = ["保湿补水面霜", "便携榨汁杯", "手工挂耳咖啡", "折叠手机支架", "真空保温杯", "竹纤维毛巾", "无线鼠标"]
@@ -76,7 +78,7 @@ class Cluster:
     def wait(self, job: str, timeout: float = 180, *, recover: bool = True) -> dict:  # type: ignore[type-arg]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            state = settle(self.store, job, grace=5, broker_url=self.redis.url if recover else None, stall=6)
+            state = settle(self.store, job, SETTLE, grace=5, broker_url=self.redis.url if recover else None)
             if state["state"] in ("done", "failed"):
                 return state
             time.sleep(0.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from generator.models import Box, HostOverlay, Script, VoiceTrack
 
@@ -11,8 +12,17 @@ log = logging.getLogger(__name__)
 LAYOUTS = ("pip", "pip-left", "pip-right", "side", "full")
 
 
+@dataclass(frozen=True)
+class HttpHostConfig:
+    """Where the `http` host engine (a GPU talking-head server) is, from Settings (DAIHUO_HOST_*)."""
+
+    url: str | None = None
+    avatar: str = "default"
+    timeout: float = 300.0
+
+
 def make_host(name: str, voice: VoiceTrack, script: Script, frame_size: tuple[int, int], layout: str, fps: int,
-              *, safe: Box | None = None) -> HostOverlay | None:
+              *, safe: Box | None = None, http: HttpHostConfig | None = None) -> HostOverlay | None:
     """The host overlay for one clip, or None for `none`.
 
     name: "none", "sprite"/"default" (the bundled host), any folder name under assets/hosts/ (or a path to a
@@ -29,14 +39,13 @@ def make_host(name: str, voice: VoiceTrack, script: Script, frame_size: tuple[in
         raise ValueError(f"unknown host layout '{layout}'; choose one of {', '.join(LAYOUTS)}")
     if name == "http":
         from generator.host.http_engine import HostServerError, HttpHost
-        from generator.settings import get_settings
 
-        settings = get_settings()
+        http = http or HttpHostConfig()
         sprites = load_sprite_set("default")
         box = host_box(frame_size, layout, sprites.aspect, safe)
         try:
-            return HttpHost.fetch(settings.host_url, voice, box=box, fps=fps, avatar=settings.host_avatar,
-                                  timeout=settings.host_timeout, mouth_box=sprites.mouth_box_in(box))
+            return HttpHost.fetch(http.url, voice, box=box, fps=fps, avatar=http.avatar,
+                                  timeout=http.timeout, mouth_box=sprites.mouth_box_in(box))
         except HostServerError as exc:
             log.warning("host engine http failed (%s); falling back to the sprite host", exc)
             return SpriteHost(sprites, voice, script, box=box, fps=fps, card=layout.startswith("pip"))

@@ -1,8 +1,8 @@
 """Rendering one loop segment: the seam between the loop and the video pipeline.
 
-`SegmentRenderer` is the one call the loop makes. `pipeline_renderer()` wires the full pipeline
-(generator.pipeline.render_segment: voice, host, captions, label) when it is installed; `CardRenderer` is the
-self-contained fallback (espeak-ng voice over a caption card with the burned-in AIGC label, one ffmpeg call).
+`SegmentRenderer` is the one call the loop makes. `PipelineRenderer` adapts the full pipeline's segment
+renderer (voice, host, captions, label), which the caller hands in; `CardRenderer` is the self-contained
+fallback (espeak-ng voice over a caption card with the burned-in AIGC label, one ffmpeg call).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from generator.loop.media import MediaError, cjk_font, run
 from generator.models import Brief, Product, Script
@@ -26,31 +26,28 @@ class SegmentRenderer(Protocol):
         ...
 
 
+class SegmentFunction(Protocol):
+    def __call__(self, product: Product, script: Script, brief: Brief, out_dir: Path, *, speed: float) -> Any:
+        """Render one segment into OUT_DIR and return its clip (an object with `.path`)."""
+        ...
+
+
 class PipelineRenderer:
-    """Adapter over the pipeline's render_segment(product, script, brief, out_dir, speed=) -> Clip."""
+    """Adapter over the video pipeline's segment renderer (handed in: generator.pipeline.render_segment with the
+    job's engines), for one platform."""
 
     name = "pipeline"
 
-    def __init__(self, platform: str) -> None:
-        from generator.pipeline import render_segment  # noqa: F401  (fail early when it is missing)
-
+    def __init__(self, platform: str, render_segment: SegmentFunction) -> None:
         self.platform = platform
+        self.render_segment = render_segment
 
     def __call__(self, product: Product, script: Script, brief: Brief, out_path: Path, *, speed: float) -> Path:
-        from generator.pipeline import render_segment
-
         with tempfile.TemporaryDirectory(dir=out_path.parent) as tmp:
-            clip = render_segment(product, script, brief.model_copy(update={"platforms": [self.platform]}),
-                                  Path(tmp), speed=speed)
+            clip = self.render_segment(product, script, brief.model_copy(update={"platforms": [self.platform]}),
+                                       Path(tmp), speed=speed)
             shutil.move(clip.path, out_path)
         return out_path
-
-
-def pipeline_renderer(platform: str) -> SegmentRenderer | None:
-    try:
-        return PipelineRenderer(platform)
-    except ImportError:
-        return None
 
 
 class CardRenderer:

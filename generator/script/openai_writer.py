@@ -202,14 +202,12 @@ class OpenAIWriter:
 
     def _rate(self, language: Language, brief: Brief) -> float | None:
         """Speaking rate of the voice that will read the script: the one given, else the brief's engine's."""
-        if self.rate is not None:
-            return self.rate(language)
+        if self.rate is None:
+            return None  # no voice handed in: the typical rate will do
         if language not in self._rates:
             try:
-                from generator.voice.registry import get_voice
-
-                self._rates[language] = get_voice(brief.voice).chars_per_second(language)
-            except Exception:  # noqa: BLE001 - no usable voice here: the typical rate will do
+                self._rates[language] = self.rate(language)
+            except Exception:  # noqa: BLE001 - the voice cannot measure itself here: the typical rate will do
                 self._rates[language] = None
         return self._rates[language]
 

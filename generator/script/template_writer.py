@@ -8,7 +8,7 @@ template alternative each beat uses, and by the order of selling points.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -16,7 +16,7 @@ import yaml
 from jinja2 import Environment, StrictUndefined
 
 from generator.formatting import money
-from generator.models import Beat, Brief, Line, Product, Script
+from generator.models import Beat, Brief, Language, Line, Product, Script
 from generator.script.copywriting import platform_copy
 from generator.settings import PROMPTS_DIR
 from generator.voice.espeak import text_units
@@ -51,12 +51,17 @@ def _spec_texts(product: Product, language: str) -> list[str]:
 class TemplateWriter:
     name = "template"
 
-    def __init__(self, chars_per_second: float | None = None) -> None:
+    def __init__(self, chars_per_second: float | None = None, *,
+                 rate: Callable[[Language], float] | None = None) -> None:
+        """CHARS_PER_SECOND fixes the speaking rate; RATE gives it per language (the job's voice engine)."""
         self._cps = chars_per_second
+        self._rate_of = rate
 
     def _rate(self, language: str) -> float:
         if self._cps:
             return self._cps
+        if self._rate_of is not None:
+            return self._rate_of(language)  # type: ignore[arg-type]
         from generator.voice.espeak import EspeakVoice
 
         return EspeakVoice().chars_per_second(language)  # type: ignore[arg-type]

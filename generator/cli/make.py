@@ -1,4 +1,4 @@
-"""The `daihuo` command line. Entry points only translate arguments; the work is in generator.pipeline."""
+"""`daihuo make` (a sheet into clips, in this process) and `daihuo platforms`."""
 
 from __future__ import annotations
 
@@ -9,20 +9,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from generator import cli_options as opt
+from generator.cli import options as opt
+from generator.cli.errors import log_to_file
 from generator.settings import get_settings
 
-app = typer.Typer(
-    name="daihuo",
-    help="带货 daihuo: product sheets in, captioned short videos and digital-host loops out.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 console = Console(stderr=True)
 
 
-@app.command("make")
 def make_cmd(
     sheet: Annotated[Path, typer.Argument(help="product sheet: .xlsx, .csv (UTF-8/BOM/GBK), .json or .yaml")],
     platforms: opt.Platforms = "douyin",
@@ -44,6 +37,7 @@ def make_cmd(
     Outputs go to OUT/<job>/<sku>/v<N>/<platform>.mp4 with cover, subtitles and manifest.json.
     Exit 0 when every row produced its clips, 1 when some rows failed, 2 on usage errors.
     """
+    from generator.bootstrap import build_engines
     from generator.pipeline import run_job
     from generator.sheets import SheetError
 
@@ -52,7 +46,9 @@ def make_cmd(
                                    scale=scale)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
-    out_root = out or get_settings().out
+    settings = get_settings()
+    out_root = out or settings.out
+    log_to_file(out_root)
 
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -66,7 +62,8 @@ def make_cmd(
             progress.update(tasks[key], completed=done, total=total, description=f"{key} {note}".strip())
 
         try:
-            result = run_job(sheet, brief, out_root, job=job, force=force, progress=on_progress)
+            result = run_job(sheet, brief, out_root, job=job, force=force, progress=on_progress,
+                             engines=build_engines(settings, brief), settings=settings)
         except SheetError as exc:  # the whole file is unusable: say why and how to fix it
             console.print(f"[red]sheet error:[/] {exc}")
             raise typer.Exit(1) from None
@@ -86,7 +83,6 @@ def make_cmd(
     raise typer.Exit(1 if result.failed else 0)
 
 
-@app.command("platforms")
 def platforms_cmd() -> None:
     """List the platform presets (size, cover, title limit, on-screen AI label)."""
     from generator.platforms import load_presets
@@ -96,20 +92,6 @@ def platforms_cmd() -> None:
                    f"title ≤{p.title_chars}  label {p.label}  ({p.name})")
 
 
-def _register_verbs() -> None:
-    """Verbs that live in their own modules attach themselves to the app here."""
-    from generator import cli_compliance, cli_loop, cli_workers
-
-    for module in (cli_compliance, cli_loop, cli_workers):
-        module.register(app)
-
-
-_register_verbs()
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    app.command("make")(make_cmd)
+    app.command("platforms")(platforms_cmd)

@@ -24,7 +24,7 @@ import httpx
 from PIL import Image
 
 from generator.errors import DaihuoError
-from generator.settings import Settings, get_settings
+from generator.settings import SheetLimits
 
 # Formats the renderer can use. Opening only these keeps Pillow away from plugins that shell out
 # (EPS runs Ghostscript) or that nobody puts on a product page.
@@ -170,7 +170,7 @@ def fetch_image(
     url: str,
     cache_dir: Path,
     *,
-    settings: Settings | None = None,
+    limits: SheetLimits | None = None,
     allow_private: AllowPrivate = False,
     max_redirects: int = MAX_REDIRECTS,
 ) -> Path:
@@ -178,19 +178,19 @@ def fetch_image(
 
     A URL that is already in the cache is not fetched again. allow_private is for tests only.
     """
-    settings = settings or get_settings()
+    limits = limits or SheetLimits()
     cache_dir.mkdir(parents=True, exist_ok=True)
     hit = _cached(cache_dir, url)
     if hit is not None:
         return hit
-    data = _download(url, settings=settings, allow_private=allow_private, max_redirects=max_redirects)
+    data = _download(url, limits=limits, allow_private=allow_private, max_redirects=max_redirects)
     fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".fetch-", suffix=".part")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         try:
-            fmt = check_image(tmp, max_pixels=settings.max_image_pixels)
+            fmt = check_image(tmp, max_pixels=limits.max_image_pixels)
         except ImageProblem as exc:
             raise FetchError(f"the downloaded file {exc}") from exc
         final = cache_dir / f"{cache_name(url)}{_EXTENSIONS.get(fmt, '.img')}"
@@ -200,10 +200,10 @@ def fetch_image(
         tmp.unlink(missing_ok=True)
 
 
-def _download(url: str, *, settings: Settings, allow_private: AllowPrivate, max_redirects: int) -> bytes:
-    timeout = settings.fetch_timeout
+def _download(url: str, *, limits: SheetLimits, allow_private: AllowPrivate, max_redirects: int) -> bytes:
+    timeout = limits.fetch_timeout
     deadline = time.monotonic() + timeout
-    cap = settings.max_image_bytes
+    cap = limits.max_image_bytes
     # trust_env=False: a proxy from the environment would make the address check meaningless.
     with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
         current = url

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,11 +35,12 @@ def _weights(text: str) -> dict[str, float]:
 
 
 def _read_products(sheet: Path, loop_dir: Path) -> list:
+    from generator.settings import get_settings
     from generator.sheets import SheetError, read_sheet
 
     try:
         # Fetched image URLs are cached beside the loop, so a rebuild does not download them again.
-        result = read_sheet(sheet, image_cache=loop_dir / ".cache" / "images")
+        result = read_sheet(sheet, image_cache=loop_dir / ".cache" / "images", limits=get_settings().sheet_limits())
     except SheetError as exc:
         console.print(f"[red]sheet error:[/] {exc}")
         raise typer.Exit(1) from None
@@ -48,17 +49,12 @@ def _read_products(sheet: Path, loop_dir: Path) -> list:
     return list(result.products)
 
 
-def _writer(name: str):
-    from generator.script.registry import get_writer
-
-    engine = get_writer(name)
-    return lambda product, brief, variant, siblings: engine.write(product, brief, variant, siblings=siblings)
+def _writer(engines: Any) -> Any:
+    return lambda product, brief, variant, siblings: engines.writer.write(product, brief, variant, siblings=siblings)
 
 
-def _review(policy: str):
-    from generator.compliance.review import review_script
-
-    return lambda script, product: review_script(script, product, policy)[0]  # type: ignore[arg-type]
+def _review(engines: Any, brief: Any) -> Any:
+    return lambda script, product: engines.reviewer.review(script, product, brief.compliance).script
 
 
 @loop_app.command("build")
@@ -78,18 +74,22 @@ def build_cmd(
     host: Annotated[str | None, typer.Option(help="virtual host: sprite, http, none or a sprite folder")] = None,
     voice: Annotated[str | None, typer.Option(help="voice engine")] = None,
     writer: Annotated[str | None, typer.Option(help="script writer for the pitches")] = None,
-    renderer: Annotated[str, typer.Option(help="auto (the pipeline, else caption cards), pipeline or card")] = "auto",
+    renderer: Annotated[str, typer.Option(help="pipeline (voice, host, captions; auto means the same) or card (a plain caption card)")] = "auto",
 ) -> None:
     """Plan HOURS of play-out for SHEET's products and render only the unique segments it needs.
 
     Exit 0 on success, 1 when the plan cannot be made (too little material for --window), 2 on usage
     errors or when --strict refuses a platform.
     """
+    from functools import partial
+
+    from generator.bootstrap import build_engines
     from generator.loop.build import build_loop
     from generator.loop.planner import PlanError
-    from generator.loop.render import CardRenderer, pipeline_renderer
+    from generator.loop.render import CardRenderer, PipelineRenderer
     from generator.loop.rules import blocking, check_platforms, general_rules
     from generator.models import Brief
+    from generator.pipeline import render_segment
     from generator.platforms import UnknownPlatform, get_preset
     from generator.settings import get_settings
 
@@ -118,21 +118,18 @@ def build_cmd(
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     brief = Brief(platforms=[platform], writer=writer or settings.writer, voice=voice or settings.voice,
                   host=host or (settings.host if settings.host != "none" else "sprite"), scale=scale)
-    chosen = None if renderer == "card" else pipeline_renderer(platform)
-    if chosen is None:
-        if renderer == "pipeline":
-            console.print("[red]error:[/] --renderer pipeline: generator.pipeline.render_segment is not available")
-            raise typer.Exit(2)
+    engines = build_engines(settings, brief)
+    if renderer == "card":
         size = preset.scaled(scale)
         chosen = CardRenderer((size.width, size.height), preset.fps, preset.label)
-        if renderer == "auto":
-            console.print("[yellow]warning:[/] the video pipeline is not installed; rendering caption cards")
+    else:
+        chosen = PipelineRenderer(platform, partial(render_segment, engines=engines))
     products = _read_products(sheet, out)
     begin = start_hour if start_hour is not None else dt.datetime.now().hour + dt.datetime.now().minute / 60
     try:
-        schedule = build_loop(products, brief, writer=_writer(brief.writer), renderer=chosen, loop_dir=out,
+        schedule = build_loop(products, brief, writer=_writer(engines), renderer=chosen, loop_dir=out,
                               hours=hours, window_min=window, seed=seed, start_hour=begin,
-                              weights=rotation, review=_review(brief.compliance),
+                              weights=rotation, review=_review(engines, brief),
                               progress=lambda m: console.print(f"[dim]{m}[/]"))
     except PlanError as exc:
         console.print(f"[red]cannot plan:[/] {exc}")

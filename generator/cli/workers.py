@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from generator import cli_options as opt
+from generator.cli import options as opt
+from generator.settings import get_settings
 
 console = Console(stderr=True)
 
@@ -29,9 +30,8 @@ def _use_broker(url: str | None) -> str:
 
     from workers import celery_app
 
-    url = url or celery_app.redis_url()
-    os.environ["DAIHUO_REDIS_URL"] = url
-    celery_app.configure(celery_app.app, url)
+    url = url or celery_app.redis_url(get_settings())
+    celery_app.configure(celery_app.app, url, get_settings())
     try:
         redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
     except redis.RedisError as exc:
@@ -41,9 +41,13 @@ def _use_broker(url: str | None) -> str:
     return url
 
 
-def _out_root(out: Path | None) -> Path:
-    from generator.settings import get_settings
+def _store(out_root: Path) -> Any:
+    from generator.pipeline.store import JobStore
 
+    return JobStore(out_root, journal=get_settings().state_journal)
+
+
+def _out_root(out: Path | None) -> Path:
     return (out or get_settings().out).resolve()
 
 
@@ -98,15 +102,15 @@ def batch_cmd(
     Outputs are the same as `daihuo make`: OUT/<job>/<sku>/v<N>/<platform>.mp4 and OUT/<job>/report.json.
     Exit 0 when every product produced its clips, 1 when some failed, 2 on usage errors.
     """
-    from generator.pipeline import load_sheet
+    from generator.pipeline.intake import create_job, load_sheet
+    from generator.pipeline.store import JobNotFound
     from generator.sheets import SheetError
-    from workers.jobs import JobNotFound, JobStore
-    from workers.submit import create_job, enqueue
-    from workers.submit import resume as resume_job
+    from workers.canvas import enqueue
+    from workers.canvas import resume as resume_job
 
     out_root = _out_root(out)
     broker_url = _use_broker(broker)
-    store = JobStore(out_root)
+    store = _store(out_root)
     if resume:
         try:
             sent = resume_job(store, resume)
@@ -124,7 +128,7 @@ def batch_cmd(
                                        writer=writer, voice=voice, host=host, compliance=compliance, music=music,
                                        scale=scale)
         try:
-            result = load_sheet(sheet, out_root)
+            result = load_sheet(sheet, out_root, get_settings().sheet_limits())
         except SheetError as exc:
             console.print(f"[red]sheet error:[/] {exc}")
             raise typer.Exit(2) from exc
@@ -149,15 +153,15 @@ def batch_cmd(
 
 def _follow(store: Any, job_id: str, timeout: float, broker_url: str) -> int:
     """Live progress bars per product until the job settles; the exit code for `batch --wait`."""
-    from workers.jobs import summarize
-    from workers.submit import settle
+    from generator.pipeline.views import summarize
+    from workers.canvas import settle
 
     started = time.monotonic()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
         bars: dict[str, Any] = {}
         while True:
-            job = settle(store, job_id, broker_url=broker_url)
+            job = settle(store, job_id, get_settings(), broker_url=broker_url)
             view = summarize(job, store.steps(job_id))
             for prod in view["products"]:
                 if prod["sku"] not in bars:
@@ -195,12 +199,12 @@ def status_cmd(
 
     Exit 0 when done, 1 when failed, 3 while queued or running, 2 when there is no such job.
     """
-    from workers.jobs import JobNotFound, JobStore, summarize
-    from workers.submit import settle
+    from generator.pipeline.store import JobNotFound
+    from generator.pipeline.views import summarize
 
-    store = JobStore(_out_root(out))
+    store = _store(_out_root(out))
     try:
-        view = summarize(settle(store, job), store.steps(job))
+        view = summarize(store.job(job), store.steps(job))  # a status only reads
     except JobNotFound as exc:
         console.print(f"[red]no job {job!r} in {store.path}[/]; check --out")
         raise typer.Exit(2) from exc
@@ -231,7 +235,7 @@ def serve_cmd(
     """
     import uvicorn
 
-    from workers.api import create_app
+    from generator.api import create_app
 
     api = create_app(out_root=_out_root(out))
     if not api.state.config.keys:

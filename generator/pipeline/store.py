@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -24,12 +23,14 @@ from typing import Any, Literal
 State = Literal["queued", "running", "done", "failed"]
 TERMINAL = ("done", "failed")
 STATE_DIR = ".daihuo"
+JOURNAL_MODES = ("wal", "delete", "truncate", "persist")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, state TEXT NOT NULL, mode TEXT NOT NULL, out_root TEXT NOT NULL,
   brief TEXT NOT NULL, products TEXT NOT NULL, row_errors TEXT NOT NULL, warnings TEXT NOT NULL,
-  token TEXT NOT NULL DEFAULT '', error TEXT, created REAL NOT NULL, updated REAL NOT NULL
+  token TEXT NOT NULL DEFAULT '', error TEXT, created REAL NOT NULL, updated REAL NOT NULL,
+  options TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS steps (
   job TEXT NOT NULL, sku TEXT NOT NULL, variant INTEGER NOT NULL, step TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -64,15 +65,18 @@ class JobNotFound(KeyError):
 class JobStore:
     """All reads and writes of job state. Cheap to construct; opens a short-lived connection per call."""
 
-    def __init__(self, out_root: Path | str) -> None:
+    def __init__(self, out_root: Path | str, *, journal: str = "wal") -> None:
         self.out_root = Path(out_root)
         self.path = db_path(out_root)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if journal.lower() not in JOURNAL_MODES:
+            raise ValueError(f"unknown SQLite journal mode {journal!r}; use one of {', '.join(JOURNAL_MODES)}")
         with self._conn() as db:
             # WAL lets readers (API, `daihuo status`) read while workers write. On network file systems
             # WAL is unsafe: set DAIHUO_STATE_JOURNAL=delete there (docs/service.md).
-            db.execute(f"PRAGMA journal_mode={os.environ.get('DAIHUO_STATE_JOURNAL', 'wal')}")
+            db.execute(f"PRAGMA journal_mode={journal.lower()}")
             db.executescript(_SCHEMA)
+            _migrate(db)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
@@ -100,6 +104,7 @@ class JobStore:
     def create_job(
         self, job: str, *, mode: str, brief: dict[str, Any], products: list[dict[str, Any]],
         row_errors: list[dict[str, Any]], warnings: list[str], steps: list[tuple[str, int, str]], token: str = "",
+        options: dict[str, Any] | None = None,
     ) -> None:
         """Create (or reset, when resubmitted under the same id) a job and its steps, all queued."""
         now = time.time()
@@ -107,9 +112,9 @@ class JobStore:
             db.execute("DELETE FROM steps WHERE job=?", (job,))
             db.execute(
                 "INSERT OR REPLACE INTO jobs (id, state, mode, out_root, brief, products, row_errors, warnings,"
-                " token, error, created, updated) VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?)",
+                " token, error, created, updated, options) VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?)",
                 (job, "queued", mode, str(self.out_root), _dump(brief), _dump(products), _dump(row_errors),
-                 _dump(warnings), token, now, now),
+                 _dump(warnings), token, now, now, _dump(options or {})),
             )
             db.executemany(
                 "INSERT INTO steps (job, sku, variant, step, seq, state, updated) VALUES (?,?,?,?,?,'queued',?)",
@@ -123,7 +128,7 @@ class JobStore:
         if row is None:
             raise JobNotFound(job)
         data = dict(row)
-        for key in ("brief", "products", "row_errors", "warnings"):
+        for key in ("brief", "products", "row_errors", "warnings", "options"):
             data[key] = json.loads(data[key])
         return data
 
@@ -210,12 +215,14 @@ class JobStore:
                        " AND step=? AND state='queued'",
                        (_dump(result), time.time(), key.job, key.sku, key.variant, key.step))
 
-    def fail(self, key: StepKey, error: str) -> None:
+    def fail(self, key: StepKey, error: str, result: Any = None) -> None:
+        """Record the step as failed; RESULT keeps what it found on the way (a blocking compliance report)."""
         now = time.time()
         with self._tx() as db:
-            db.execute("UPDATE steps SET state='failed', error=?, heartbeat=NULL, updated=? WHERE job=? AND sku=?"
-                       " AND variant=? AND step=? AND state != 'done'",
-                       (error, now, key.job, key.sku, key.variant, key.step))
+            db.execute("UPDATE steps SET state='failed', error=?, result=?, heartbeat=NULL, updated=? WHERE job=?"
+                       " AND sku=? AND variant=? AND step=? AND state != 'done'",
+                       (error, _dump(result) if result is not None else None, now, key.job, key.sku, key.variant,
+                        key.step))
             _event(db, key.job, key.sku, key.variant, key.step, "failed", error.splitlines()[0] if error else "")
 
     def requeue(self, key: StepKey, why: str) -> None:
@@ -274,46 +281,8 @@ def _event(db: sqlite3.Connection, job: str, sku: str | None, variant: int | Non
                (job, time.time(), sku, variant, step, state, message))
 
 
-# ---- views: what the CLI and the API show ------------------------------------------------------------
-
-
-def summarize(job: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per product (and per variant and platform) states and progress, from the step rows."""
-    titles = {p["sku"]: p.get("title", "") for p in job["products"]}
-    products: dict[str, dict[str, Any]] = {}
-    for s in steps:
-        prod = products.setdefault(s["sku"], {"sku": s["sku"], "title": titles.get(s["sku"], ""), "steps": [],
-                                              "variants": {}})
-        prod["steps"].append(s)
-        variant = prod["variants"].setdefault(s["variant"], {"variant": s["variant"], "stage": None, "platforms": {}})
-        if s["step"].startswith("render:"):
-            variant["platforms"][s["step"].split(":", 1)[1]] = {"state": s["state"], "error": s["error"]}
-        if s["state"] == "running":
-            variant["stage"] = s["step"]
-    out = []
-    for prod in products.values():
-        states = [s["state"] for s in prod["steps"]]
-        done = sum(1 for st in states if st in TERMINAL)
-        errors = [f"v{s['variant']} {s['step']}: {s['error']}" for s in prod["steps"] if s["state"] == "failed"]
-        out.append({
-            "sku": prod["sku"], "title": prod["title"], "state": _rollup(states), "done": done, "total": len(states),
-            "progress": round(done / len(states), 3) if states else 1.0,
-            "error": errors[0].splitlines()[0] if errors else None,
-            "variants": list(prod["variants"].values()),
-        })
-    states = [s["state"] for s in steps]
-    return {
-        "id": job["id"], "state": job["state"], "mode": job["mode"], "created": job["created"],
-        "updated": job["updated"], "error": job["error"], "brief": job["brief"],
-        "progress": round(sum(1 for st in states if st in TERMINAL) / len(states), 3) if states else 1.0,
-        "products": out,
-        "row_errors": job["row_errors"], "warnings": job["warnings"],
-    }
-
-
-def _rollup(states: list[str]) -> State:
-    if states and all(st in TERMINAL for st in states):
-        return "failed" if "failed" in states else "done"
-    if any(st != "queued" for st in states):
-        return "running"
-    return "queued"
+def _migrate(db: sqlite3.Connection) -> None:
+    """Columns added since the first release, added in place to state files written by an older daihuo."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    if "options" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")

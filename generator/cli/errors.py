@@ -1,0 +1,53 @@
+"""The CLI's error boundary: every failure reaches the user as one line (problem — fix), never a traceback.
+
+Tracebacks of unexpected errors go to OUT/.daihuo/daihuo.log (for a bug report), not to the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from generator.errors import DaihuoError, one_line
+
+console = Console(stderr=True)
+LOG_NAME = "daihuo.log"
+
+
+def log_to_file(out_root: Path) -> Path | None:
+    """Send daihuo's log (with tracebacks) to OUT/.daihuo/daihuo.log; best effort."""
+    path = Path(out_root) / ".daihuo" / LOG_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("daihuo")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return path
+
+
+def report(exc: BaseException) -> int:
+    """Print EXC as one line and return the exit code: 1 for a DaihuoError, 1 for anything else too."""
+    if isinstance(exc, DaihuoError):
+        console.print(f"[red]error:[/] {escape(one_line(exc))}")
+        return 1
+    logging.getLogger("daihuo").error("unexpected error", exc_info=exc)
+    console.print(f"[red]error:[/] {escape(one_line(exc))} (an unexpected failure; details in "
+                  f"OUT/.daihuo/{LOG_NAME} when the output folder is writable)")
+    return 1
+
+
+def run_guarded(main: object) -> None:
+    try:
+        main()  # type: ignore[operator]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the boundary: nothing below it reaches the user raw
+        sys.exit(report(exc))

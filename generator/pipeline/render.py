@@ -1,0 +1,90 @@
+"""The render step: one platform's clip, cover, subtitles and record, skipped when already up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import __version__
+from generator.compliance.aigc import implicit_label, metadata_value
+from generator.models import Brief, Clip, ComplianceReport, Product, Script, VoiceTrack, stable_hash
+from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
+from generator.pipeline.engines import Engines
+from generator.pipeline.layout import host_layout
+from generator.platforms import get_preset
+
+
+def variant_hash(product: Product, brief: Brief, variant: int) -> str:
+    """Everything that changes what a variant's script and voice are (platforms excluded)."""
+    knobs = brief.model_dump(exclude={"platforms", "variants"})
+    return stable_hash({"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__})
+
+
+def clip_hash(product: Product, brief: Brief, variant: int, platform: str) -> str:
+    return stable_hash({"variant": variant_hash(product, brief, variant), "platform": platform})
+
+
+def finished_clip(paths: dict[str, Path], inputs_hash: str) -> Clip | None:
+    """The clip already on disk from the same inputs, or None."""
+    record = read_json(paths["record"])
+    if not record or record.get("clip", {}).get("inputs_hash") != inputs_hash:
+        return None
+    if not all(paths[k].exists() for k in ("video", "cover", "srt", "vtt")):
+        return None
+    return Clip(**{**record["clip"], "skipped": True})
+
+
+def render_platform(
+    shown: Product, script: Script, voice: VoiceTrack, platform: str, brief: Brief, directory: Path,
+    engines: Engines, *, report: ComplianceReport | None = None, force: bool = False,
+    inputs_product: Product | None = None,
+) -> Clip:
+    """Render one platform's clip, cover and subtitles into DIRECTORY; skip when already up to date.
+
+    SHOWN is what is drawn (the product after compliance review); INPUTS_PRODUCT, when given, is the sheet's
+    original row, which is what the inputs hash is computed from.
+    """
+    from generator.video.cover import render_cover
+    from generator.video.layout import build_timeline
+    from generator.video.probe import summarize
+    from generator.video.render import choose_encoder, render_video
+    from generator.video.subtitles import to_srt, to_vtt
+
+    paths = clip_paths(directory, platform)
+    inputs_hash = clip_hash(inputs_product or shown, brief, script.variant, platform)
+    if not force:
+        done = finished_clip(paths, inputs_hash)
+        if done is not None:
+            return done
+
+    preset = get_preset(platform).scaled(brief.scale)
+    label = implicit_label(f"daihuo-{inputs_hash}", producer=engines.producer, propagator=engines.propagator)
+    aigc_json = metadata_value(label)
+    host = engines.host(voice, script, preset)
+    timeline = build_timeline(
+        shown, script, voice, preset, disclosures=report.disclosures if report else [],
+        host_layout=host_layout(preset) if host else "none", host_box=host.box if host else None,
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
+                 settings=engines.render)
+    render_cover(shown, script, preset, paths["cover"], aigc_json)
+    write_text_atomic(paths["srt"], to_srt(voice.lines))
+    write_text_atomic(paths["vtt"], to_vtt(voice.lines))
+    probe = summarize(paths["video"])
+    probe["encoder"] = choose_encoder(engines.render)
+    clip = Clip(
+        platform=platform, path=str(paths["video"]), cover=str(paths["cover"]), srt=str(paths["srt"]),
+        vtt=str(paths["vtt"]), width=preset.width, height=preset.height, duration=probe["duration"],
+        inputs_hash=inputs_hash, probe=probe,
+    )
+    write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
+                                        "host_engine": getattr(host, "engine", "none") if host else "none"})
+    return clip
+
+
+def remove_partials(directory: Path, platform: str) -> None:
+    """Temporary files a killed render left behind; the caller holds the step's lease, so they are dead."""
+    if directory.is_dir():
+        for path in directory.glob(f".{platform}.*"):
+            if ".tmp" in path.name:
+                path.unlink(missing_ok=True)

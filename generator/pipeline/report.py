@@ -1,0 +1,74 @@
+"""What a job writes about itself: manifest.json per variant, report.json/.md and compliance.md per job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.compliance.report import batch_report
+from generator.models import Brief, JobResult, Manifest, Product, VariantResult
+from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
+from generator.pipeline.render import variant_hash
+
+
+def write_manifest(result: VariantResult, product: Product, brief: Brief, job: str) -> Path:
+    """manifest.json for one variant: inputs hash, script, engines, line timings, compliance, AIGC, probes."""
+    directory = Path(result.directory)
+    clips: dict[str, dict[str, Any]] = {}
+    host_engine = brief.host
+    for clip in result.clips:
+        record = read_json(clip_paths(directory, clip.platform)["record"]) or {}
+        clips[clip.platform] = {**clip.model_dump(exclude={"skipped"}), "aigc": record.get("aigc"),
+                                "label_text": record.get("label_text")}
+        host_engine = record.get("host_engine", host_engine)
+    script = result.script
+    manifest = Manifest(
+        generator=f"daihuo {__version__}", job=job, sku=product.sku, variant=result.variant,
+        inputs_hash=variant_hash(product, brief, result.variant),
+        source={"file": product.source, "row": product.row},
+        product=product.model_dump(exclude={"source", "row"}), brief=brief,
+        engines={
+            "writer": script.writer if script else brief.writer,
+            "voice": result.voice.engine if result.voice else brief.voice,
+            "host": host_engine,
+            "compliance": result.compliance.reviewer if result.compliance else "none",
+            "encoder": next((c.probe.get("encoder") for c in result.clips if c.probe), None),
+        },
+        script=script, post_copy=dict(script.copy_by_platform) if script else {},
+        voice=result.voice.model_dump(exclude={"lines"}) if result.voice else None,
+        line_timings=result.voice.lines if result.voice else [],
+        compliance=result.compliance, clips=clips, error=result.error,
+    )
+    return write_json_atomic(directory / "manifest.json", manifest.model_dump(mode="json", by_alias=True))
+
+
+def write_job_report(result: JobResult, brief: Brief) -> Path:
+    """OUT/<job>/report.json and report.md: what was made, what failed and why (for merchants and scripts)."""
+    root = Path(result.out_dir)
+    summary = {
+        "job": result.job,
+        "brief": brief.model_dump(),
+        "ok": not result.failed,
+        "row_errors": [e.model_dump() | {"message": str(e)} for e in result.row_errors],
+        "warnings": result.warnings,
+        "variants": [
+            {"sku": v.sku, "variant": v.variant, "directory": v.directory, "error": v.error,
+             "clips": [{"platform": c.platform, "path": c.path, "skipped": c.skipped} for c in v.clips],
+             "compliance": (v.compliance.model_dump() if v.compliance else None)}
+            for v in result.variants
+        ],
+    }
+    write_json_atomic(root / "report.json", summary)
+    lines = [f"# daihuo job {result.job}", ""]
+    for v in result.variants:
+        state = "✅" if not v.error else "❌"
+        lines.append(f"- {state} {v.sku} v{v.variant}: {len(v.clips)} clip(s)" + (f" — {v.error}" if v.error else ""))
+    if result.row_errors:
+        lines += ["", "## Rows skipped", *[f"- {e}" for e in result.row_errors]]
+    if result.warnings:
+        lines += ["", "## Warnings", *[f"- {w}" for w in result.warnings]]
+    write_text_atomic(root / "report.md", "\n".join(lines) + "\n")
+    reviewed = [(v.sku, v.variant, v.compliance) for v in result.variants if v.compliance]
+    write_text_atomic(root / "compliance.md", batch_report(reviewed))
+    return root / "report.json"

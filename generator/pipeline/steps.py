@@ -1,0 +1,90 @@
+"""The bodies of the plan's steps: typed state and engines in, a typed result (and files) out.
+
+They know nothing of where they run or where results are kept (that is execute.py and the runners). Each
+is idempotent: the render step finds a clip already made from the same inputs and does not make it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from generator.errors import DaihuoError
+from generator.models import Brief, ComplianceReport, Product, Script, VoiceTrack
+from generator.pipeline.engines import Engines
+from generator.pipeline.plan import REVIEW, SCRIPT, VOICE, platform_of
+from generator.pipeline.render import remove_partials, render_platform
+from generator.pipeline.state import Reviewed, VariantState
+from generator.script.base import ScriptWriter
+from generator.settings import ASSETS_DIR
+from generator.voice.base import VoiceEngine
+
+MUSIC = ASSETS_DIR / "music" / "soft_loop.ogg"
+
+
+class BlockedByCompliance(DaihuoError):
+    """The review policy stops this variant; `report` says what was found."""
+
+    def __init__(self, problem: str, report: ComplianceReport | None = None) -> None:
+        super().__init__(problem, "rewrite the claim in the sheet, or use --compliance fix; see compliance.md")
+        self.report = report
+
+
+@dataclass
+class StepOutput:
+    result: BaseModel
+    siblings: dict[int, BaseModel] = field(default_factory=dict)  # the same step's results for other variants
+    rendered: bool = False  # a clip was encoded (not found already made)
+
+
+def write_scripts(product: Product, brief: Brief, writer: ScriptWriter) -> list[Script]:
+    """All variants of one product at once: each is written knowing the others, so they differ."""
+    scripts: list[Script] = []
+    for n in range(1, brief.variants + 1):
+        scripts.append(writer.write(product, brief, n, siblings=tuple(scripts)))
+    return scripts
+
+
+def review(script: Script, product: Product, brief: Brief, engines: Engines) -> Reviewed:
+    """Review the script and the sheet text cards and covers draw; raise when the policy blocks."""
+    outcome = engines.reviewer.review(script, product, brief.compliance)
+    reviewed = Reviewed(script=outcome.script, report=outcome.report, shown=outcome.shown)
+    if reviewed.report.blocked:
+        reasons = "; ".join(outcome.reasons) or "see compliance.md"
+        raise BlockedByCompliance(f"blocked by compliance review ({brief.compliance}): {reasons}", reviewed.report)
+    return reviewed
+
+
+def speak(script: Script, brief: Brief, directory: Path, engine: VoiceEngine, *, speed: float = 1.0) -> VoiceTrack:
+    from generator.voice.track import speak_script
+
+    return speak_script(script, engine, directory / "voice", music=MUSIC if brief.music else None, speed=speed)
+
+
+def run_body(step: str, state: VariantState, engines: Engines) -> StepOutput:
+    """Run STEP for the variant in STATE (whose earlier steps are filled in)."""
+    if step == SCRIPT:
+        scripts = write_scripts(state.product, state.brief, engines.writer)
+        mine = next((s for s in scripts if s.variant == state.variant), None)
+        if mine is None:
+            raise DaihuoError(f"the script writer made no variant {state.variant}", "report this as a bug")
+        return StepOutput(mine, siblings={s.variant: s for s in scripts if s.variant != state.variant})
+    if state.script is None:
+        raise DaihuoError(f"step {step} needs the script step first", "run the job's steps in plan order")
+    if step == REVIEW:
+        return StepOutput(review(state.script, state.product, state.brief, engines))
+    if state.reviewed is None:
+        raise DaihuoError(f"step {step} needs the compliance step first", "run the job's steps in plan order")
+    if step == VOICE:
+        return StepOutput(speak(state.reviewed.script, state.brief, state.directory, engines.voice))
+    platform = platform_of(step)
+    if platform is None or state.voice is None:
+        raise DaihuoError(f"step {step} cannot run yet", "run the job's steps in plan order")
+    remove_partials(state.directory, platform)
+    clip = render_platform(
+        state.reviewed.shown, state.reviewed.script, state.voice, platform, state.brief, state.directory, engines,
+        report=state.reviewed.report, force=state.force, inputs_product=state.product,
+    )
+    return StepOutput(clip, rendered=not clip.skipped)
