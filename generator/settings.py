@@ -121,3 +121,8 @@ def get_settings() -> Settings:
 def child_environment(**extra: str) -> dict[str, str]:
     """The environment for a helper process (ffmpeg, tesseract, a worker), with EXTRA set."""
     return {**os.environ, **extra}
+
+
+def prefer_system_ffmpeg() -> None:
+    """Point MoviePy (imageio-ffmpeg) at the system ffmpeg unless the user chose another (FFMPEG_BINARY)."""
+    os.environ.setdefault("FFMPEG_BINARY", "ffmpeg")

@@ -48,13 +48,19 @@ def test_block_stops_the_offending_products_with_the_reason(tmp_path: Path) -> N
 
 
 def test_health_food_clip_shows_the_required_statement(tmp_path: Path) -> None:
+    """The statement health food must carry is read off the rendered frames (OCR), not off a report."""
     from generator.models import Brief
     from generator.pipeline import run_job
+    from tests.helpers import frame_at, ocr
 
-    job = run_job(SHEET, Brief(platforms=["douyin"], duration=10, scale=0.25, music=False), tmp_path, job="hf")
-    variant = next(v for v in job.variants if v.sku == "BAD-02")
-    assert "本品不能代替药物" in "".join(variant.compliance.disclosures)
-    import json
-
-    manifest = json.loads((Path(variant.directory) / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["compliance"]["disclosures"] and manifest["compliance"]["rewrites"]
+    sheet = tmp_path / "hf.csv"
+    rows = SHEET.read_text(encoding="utf-8-sig").splitlines()
+    sheet.write_text("\n".join([rows[0], next(r for r in rows if r.startswith("BAD-02"))]) + "\n", encoding="utf-8")
+    job = run_job(sheet, Brief(platforms=["douyin"], duration=10, scale=0.5, music=False), tmp_path / "out", job="hf")
+    (variant,) = job.variants
+    assert variant.error is None, variant.error
+    clip = Path(variant.clips[0].path)
+    for t in (0.2, variant.clips[0].duration - 0.3):  # from the first frame to the last
+        frame = frame_at(clip, t, tmp_path / f"f{t:.1f}.png")
+        top = frame.crop((0, 0, frame.width, frame.height // 4))  # label and statements sit at the top
+        assert "不能代替药物" in ocr(top), f"the health-food statement is not on screen at {t:.1f}s"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import wave
+from pathlib import Path
 
 import pytest
 
 from generator.models import BEAT_ORDER, Brief, Product
 from generator.platforms import get_preset, load_presets
 from generator.script.template_writer import TemplateWriter
+from generator.voice.espeak import EspeakVoice
+from generator.voice.track import speak_script
 
 CREAM = Product(
     sku="HB-1001", title="保湿补水面霜", brand="山水集", category="美妆", price=129, sale_price=89,
@@ -41,14 +45,22 @@ def test_english_script_is_english() -> None:
     assert not re.search(r"[\u4e00-\u9fff]", script.narration())
 
 
-@pytest.mark.parametrize("duration", [15, 30, 60])
-def test_script_fits_the_duration_budget(duration: int) -> None:
-    script = TemplateWriter(chars_per_second=RATE).write(CREAM, Brief(duration=duration), 1)
-    chars = sum(1 for ch in script.narration() if ch.isalnum())
-    spoken = chars / RATE + 0.3 * len(script.lines())
-    assert spoken <= duration, f"{spoken:.1f}s of speech for a {duration}s clip"
-    if duration >= 30:
-        assert spoken >= duration * 0.5, "a 30/60 s clip should not be a 10 s script"
+@pytest.mark.parametrize(("product", "duration"), [
+    (CREAM, 15), (CREAM, 30), (STAND, 30),
+    # Measured from the real voice, a 60 s brief gives ~36 s of speech: the edit stage (issue #12) fits the
+    # script to the measured voice. Strict, so this flips to a failure when it is fixed and the marker must go.
+    pytest.param(CREAM, 60, marks=pytest.mark.xfail(strict=True, reason="60 s scripts run short (#12)")),
+])
+def test_spoken_script_fits_the_duration(product: Product, duration: int, tmp_path: Path) -> None:
+    """Written at the real voice's rate, then really spoken: the voice track (measured from the wav, pauses and
+    all) fits the clip and fills most of it."""
+    voice = EspeakVoice()
+    script = TemplateWriter(rate=voice.chars_per_second).write(product, Brief(duration=duration), 1)
+    track = speak_script(script, voice, tmp_path, music=None)
+    with wave.open(track.path, "rb") as wav:
+        spoken = wav.getnframes() / wav.getframerate()
+    assert spoken <= duration * 1.1, f"{spoken:.1f}s of voice for a {duration}s clip"
+    assert spoken >= duration * 0.6, f"only {spoken:.1f}s of voice for a {duration}s clip"
 
 
 def test_never_states_numbers_that_are_not_in_the_sheet() -> None:

@@ -8,7 +8,6 @@ and 生成/合成, near a frame edge, glyphs at least 5 % of the short side tall
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -29,6 +28,7 @@ from generator.compliance.aigc import (
     read_format_tags,
     unwrap,
 )
+from generator.settings import child_environment
 
 SAMPLE_TIMES = (0.1, 1.0, 1.9)
 EDGE_BAND = 0.3  # the label must sit in the top or bottom 30 % of the frame (edge or corner)
@@ -139,7 +139,7 @@ def _extract_frame(path: Path, t: float, out: Path) -> bool:
 
 def _tesseract(image: Path) -> list[_Word]:
     cmd = ["tesseract", str(image), "stdout", "-l", OCR_LANGS, "--psm", "11", "tsv"]
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # keep OCR to one core; we share the machine
+    env = child_environment(OMP_THREAD_LIMIT="1")  # keep OCR to one core; we share the machine
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, env=env)
     if proc.returncode != 0:
         raise LabelError(f"tesseract failed: {proc.stderr.strip()[-300:]}")

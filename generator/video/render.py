@@ -30,7 +30,7 @@ from PIL import Image
 
 from generator.models import HostOverlay, Overlay, Product, Scene, Timeline
 from generator.platforms import Preset
-from generator.settings import Settings, get_settings
+from generator.settings import Settings, prefer_system_ffmpeg
 from generator.video.layout import CROSSFADE
 from generator.video.text import draw_lines
 from generator.video.visuals import card_background, load_photo, photo_background
@@ -300,7 +300,7 @@ def encoder_params(encoder: str, preset: Preset, settings: Settings, aigc_json: 
 
 def render_video(
     timeline: Timeline, product: Product, preset: Preset, audio_path: Path, out_path: Path, *,
-    aigc_json: str, host: HostOverlay | None = None, settings: Settings | None = None,
+    aigc_json: str, settings: Settings, host: HostOverlay | None = None,
     timings: dict[str, float] | None = None,
 ) -> Path:
     """Render and encode to `out_path` atomically (temp name in the same folder, then rename).
@@ -312,7 +312,6 @@ def render_video(
     `frames` (composing frames), `encode_wait` (blocked writing to ffmpeg, and ffmpeg finishing the file)
     and `render` (the whole call). The benchmark reads them.
     """
-    settings = settings or get_settings()
     if settings.renderer == "moviepy":
         return render_video_moviepy(timeline, product, preset, audio_path, out_path, aigc_json=aigc_json,
                                     host=host, settings=settings)
@@ -353,7 +352,7 @@ def render_video_moviepy(
     Slower than the default (MoviePy pipes rgb24, so ffmpeg converts every frame to yuv420p: ~1.5× the
     floor against ~1.1×, see docs/bench.md); kept for users who extend the clip with MoviePy effects.
     """
-    os.environ.setdefault("FFMPEG_BINARY", "ffmpeg")  # the system ffmpeg, as the default path and the floor use
+    prefer_system_ffmpeg()  # the system ffmpeg, as the default path and the floor use
     from moviepy import VideoClip
 
     clip = VideoClip(frame_function(timeline, render_backgrounds(timeline, product, preset), build_sprites(timeline), host),
