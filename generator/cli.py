@@ -38,6 +38,8 @@ def make_cmd(
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
+    learn: opt.Learn = None,
+    explore: opt.Explore = 0.125,
 ) -> None:
     """Render every product of SHEET into clips, offline and in-process (no Redis needed).
 
@@ -49,7 +51,7 @@ def make_cmd(
 
     brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                    writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                   scale=scale)
+                                   scale=scale, learn=learn, explore=explore)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     out_root = out or get_settings().out
@@ -80,6 +82,9 @@ def make_cmd(
             console.print(f"[red]failed:[/] {variant.sku} v{variant.variant}: {variant.error}")
         for note in (variant.script.notes if variant.script else []):
             console.print(f"[cyan]note:[/] {variant.sku} v{variant.variant}: {note}")
+        if variant.script and variant.script.creative:
+            console.print(f"[cyan]learn:[/] {variant.sku} v{variant.variant}: {variant.script.angle} · "
+                          f"{variant.script.hook_id or 'free hook'} ({variant.script.creative.mode})")
     clips = [c for v in result.variants for c in v.clips]
     made = sum(1 for c in clips if not c.skipped)
     console.print(f"[green]{made} clip(s) rendered, {len(clips) - made} already up to date[/] → {result.out_dir}")
@@ -98,9 +103,9 @@ def platforms_cmd() -> None:
 
 def _register_verbs() -> None:
     """Verbs that live in their own modules attach themselves to the app here."""
-    from generator import cli_compliance, cli_loop, cli_workers
+    from generator import cli_compliance, cli_learn, cli_loop, cli_workers
 
-    for module in (cli_compliance, cli_loop, cli_workers):
+    for module in (cli_compliance, cli_learn, cli_loop, cli_workers):
         module.register(app)
 
 

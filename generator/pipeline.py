@@ -16,10 +16,12 @@ from generator import __version__
 from generator.compliance.aigc import implicit_label, metadata_value
 from generator.compliance.review import review_script
 from generator.errors import DaihuoError
+from generator.learn.factors import creative_record, describe_clip
 from generator.models import (
     Brief,
     Clip,
     ComplianceReport,
+    CreativeChoice,
     JobResult,
     Manifest,
     Product,
@@ -60,25 +62,45 @@ def load_sheet(sheet: Path, out_root: Path) -> SheetResult:
     return read_sheet(sheet, image_cache=out_root / ".cache" / "images")
 
 
-def variant_hash(product: Product, brief: Brief, variant: int) -> str:
-    """Everything that changes what a variant's script and voice are (platforms excluded)."""
-    knobs = brief.model_dump(exclude={"platforms", "variants"})
-    return stable_hash({"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__})
+def variant_hash(product: Product, brief: Brief, variant: int, script: Script | None = None) -> str:
+    """Everything that changes what a variant's script and voice are (platforms excluded). With `--learn`
+    the chosen angle and hook count instead of the insights file's path (new insights, same choice: kept)."""
+    knobs = brief.model_dump(exclude={"platforms", "variants", "learn", "explore"})
+    data = {"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__}
+    if script is not None and script.creative is not None:
+        data["creative"] = [script.angle, script.hook_id]
+    return stable_hash(data)
 
 
-def clip_hash(product: Product, brief: Brief, variant: int, platform: str) -> str:
-    return stable_hash({"variant": variant_hash(product, brief, variant), "platform": platform})
+def clip_hash(product: Product, brief: Brief, variant: int, platform: str, script: Script | None = None) -> str:
+    return stable_hash({"variant": variant_hash(product, brief, variant, script), "platform": platform})
 
 
 def write_scripts(product: Product, brief: Brief, writer: Any = None) -> list[Script]:
-    """All variants of one product; pass one `writer` per job so its request cap, cache and hook memory span it."""
+    """All variants of one product; pass one `writer` per job so its request cap, cache and hook memory span it.
+    With `brief.learn`, each variant's angle and hook come from the insights (generator.learn.allocate)."""
     from generator.script.registry import get_writer
 
     writer = writer or get_writer(brief.writer)
+    choices = plan_choices(product, brief)
     scripts: list[Script] = []
     for n in range(1, brief.variants + 1):
-        scripts.append(writer.write(product, brief, n, siblings=tuple(scripts)))
+        choice = choices[n - 1] if choices else None
+        scripts.append(writer.write(product, brief, n, siblings=tuple(scripts), choice=choice))
     return scripts
+
+
+def plan_choices(product: Product, brief: Brief) -> list[CreativeChoice]:
+    """The creative choice of every variant from `brief.learn` (none without it). Seeded by the SKU and the
+    insights, so a rerun makes the same choices."""
+    if not brief.learn:
+        return []
+    from generator.learn.allocate import allocate
+    from generator.learn.store import load_insights
+    from generator.script.template_writer import hook_ids
+
+    return allocate(load_insights(Path(brief.learn)), sku=product.sku, variants=brief.variants,
+                    explore=brief.explore, hooks=hook_ids(brief.language or product.language), source=brief.learn)
 
 
 def review(script: Script, product: Product, brief: Brief) -> tuple[Script, ComplianceReport]:
@@ -127,10 +149,11 @@ def render_platform(
 
     settings = settings or get_settings()
     paths = clip_paths(directory, platform)
-    inputs_hash = clip_hash(inputs_product or product, brief, script.variant, platform)
+    inputs_hash = clip_hash(inputs_product or product, brief, script.variant, platform, script)
     if not force:
         done = finished_clip(paths, inputs_hash)
         if done is not None:
+            refresh_record(paths["record"], describe_clip(directory, platform, script, brief))
             return done
 
     preset = get_preset(platform).scaled(brief.scale)
@@ -156,7 +179,8 @@ def render_platform(
         inputs_hash=inputs_hash, probe=probe,
     )
     write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
-                                        "host_engine": getattr(host, "engine", "none") if host else "none"})
+                                        "host_engine": getattr(host, "engine", "none") if host else "none",
+                                        **describe_clip(directory, platform, script, brief)})
     return clip
 
 
@@ -175,6 +199,13 @@ def finished_clip(paths: dict[str, Path], inputs_hash: str) -> Clip | None:
     if not all(paths[k].exists() for k in ("video", "cover", "srt", "vtt")):
         return None
     return Clip(**{**record["clip"], "skipped": True})
+
+
+def refresh_record(path: Path, described: dict[str, Any]) -> None:
+    """A clip kept from an earlier run still gets this run's id, title and factors in its record."""
+    record = read_json(path)
+    if isinstance(record, dict) and any(record.get(k) != v for k, v in described.items()):
+        write_json_atomic(path, {**record, **described})
 
 
 def _host_layout(preset: Preset) -> str:
@@ -203,12 +234,13 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
     for clip in result.clips:
         record = read_json(clip_paths(directory, clip.platform)["record"]) or {}
         clips[clip.platform] = {**clip.model_dump(exclude={"skipped"}), "aigc": record.get("aigc"),
-                                "label_text": record.get("label_text")}
+                                "label_text": record.get("label_text"),
+                                **describe_clip(directory, clip.platform, result.script, brief)}
         host_engine = record.get("host_engine", host_engine)
     script = result.script
     manifest = Manifest(
         generator=f"daihuo {__version__}", job=job, sku=product.sku, variant=result.variant,
-        inputs_hash=variant_hash(product, brief, result.variant),
+        inputs_hash=variant_hash(product, brief, result.variant, result.script),
         source={"file": product.source, "row": product.row},
         product=product.model_dump(exclude={"source", "row"}), brief=brief,
         engines={
@@ -222,6 +254,7 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
         voice=result.voice.model_dump(exclude={"lines"}) if result.voice else None,
         line_timings=result.voice.lines if result.voice else [],
         compliance=result.compliance, clips=clips, error=result.error,
+        creative=creative_record(result.script, brief),
     )
     return write_json_atomic(directory / "manifest.json", manifest.model_dump(mode="json", by_alias=True))
 

@@ -114,6 +114,18 @@ def header_key(name: str) -> str:
 _ALIAS_INDEX: dict[str, str] = {header_key(a): f for f, names in ALIASES.items() for a in names}
 
 
+@dataclass(frozen=True)
+class Columns:
+    """The column names a kind of sheet knows (header_key(alias) -> field) and the fields its header row must
+    name; product sheets by default, `daihuo learn` passes the analytics export's."""
+
+    index: dict[str, str]
+    required: tuple[str, ...]
+
+
+PRODUCT_COLUMNS = Columns(_ALIAS_INDEX, REQUIRED)
+
+
 def accepted_names(field_name: str) -> str:
     return " / ".join(ALIASES[field_name])
 
@@ -160,12 +172,13 @@ def _non_empty_rows(grid: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[A
             yield number, cells
 
 
-def _is_header(cells: Sequence[Any]) -> bool:
-    names = {_ALIAS_INDEX.get(header_key(clean_text(c))) for c in cells if isinstance(c, str)}
-    return all(f in names for f in REQUIRED)
+def _is_header(cells: Sequence[Any], columns: Columns = PRODUCT_COLUMNS) -> bool:
+    names = {columns.index.get(header_key(clean_text(c))) for c in cells if isinstance(c, str)}
+    return all(f in names for f in columns.required)
 
 
-def _table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int) -> Table:
+def _table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int,
+                     columns: Columns = PRODUCT_COLUMNS) -> Table:
     """Rows of cells -> Table; stops reading after max_rows data rows.
 
     The header is the first row naming both sku and title among the first few non-empty rows (merchant
@@ -175,7 +188,7 @@ def _table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: in
     head = list(itertools.islice(rows_in, HEADER_SEARCH_ROWS))
     if not head:
         raise SheetError(source, "the sheet is empty (no header row)", "put the column names in row 1 and one product per row below")
-    at = next((i for i, (_, cells) in enumerate(head) if _is_header(cells)), 0)
+    at = next((i for i, (_, cells) in enumerate(head) if _is_header(cells, columns)), 0)
     header_number, header_cells = head[at]
     headers = _unique_headers(header_cells)
     notes: list[str] = []
@@ -248,7 +261,7 @@ def table_from_records(data: Any, *, source: str, max_rows: int) -> Table:
 # ---------------------------------------------------------------------------------------------------
 
 
-def read_table(path: Path, *, max_rows: int) -> Table:
+def read_table(path: Path, *, max_rows: int, columns: Columns = PRODUCT_COLUMNS) -> Table:
     """Read any supported sheet file into a Table; raise SheetError for a file we cannot read at all."""
     source = path.name
     if not path.is_file():
@@ -262,7 +275,7 @@ def read_table(path: Path, *, max_rows: int) -> Table:
     if size > MAX_SHEET_BYTES:
         raise SheetError(source, f"the file is {size:,} bytes, over the limit of {MAX_SHEET_BYTES:,}", "split it into smaller sheets")
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, max_rows=max_rows)
+        return _read_xlsx(path, max_rows=max_rows, columns=columns)
     data = path.read_bytes()
     if not data.strip():
         raise SheetError(source, "the file is empty", "put the column names in row 1 and one product per row below")
@@ -270,7 +283,7 @@ def read_table(path: Path, *, max_rows: int) -> Table:
         return _read_json(data, source=source, max_rows=max_rows)
     if suffix in (".yaml", ".yml"):
         return _read_yaml(data, source=source, max_rows=max_rows)
-    return _read_csv(data, source=source, max_rows=max_rows)
+    return _read_csv(data, source=source, max_rows=max_rows, columns=columns)
 
 
 def decode_text(data: bytes, *, source: str) -> tuple[str, str]:
@@ -295,19 +308,19 @@ def decode_text(data: bytes, *, source: str) -> tuple[str, str]:
     return str(best), best.encoding
 
 
-def _read_csv(data: bytes, *, source: str, max_rows: int) -> Table:
+def _read_csv(data: bytes, *, source: str, max_rows: int, columns: Columns = PRODUCT_COLUMNS) -> Table:
     text, _encoding = decode_text(data, source=source)
-    delimiter = guess_delimiter(text)
+    delimiter = guess_delimiter(text, columns)
     try:
         # Iterating lazily lets max_rows stop the reading; csv numbers records, not physical lines, which
         # is what a spreadsheet shows when a cell contains a line break.
         grid = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return _table_from_grid(source, grid, max_rows=max_rows)
+        return _table_from_grid(source, grid, max_rows=max_rows, columns=columns)
     except csv.Error as exc:
         raise SheetError(source, f"the CSV is malformed ({exc})", "re-export it from Excel/WPS as CSV") from exc
 
 
-def guess_delimiter(text: str) -> str:
+def guess_delimiter(text: str, columns: Columns = PRODUCT_COLUMNS) -> str:
     """Pick the delimiter that makes the most recognised column names out of the header line.
 
     Recognising our own column names is more reliable than csv.Sniffer on Chinese text full of commas;
@@ -320,7 +333,7 @@ def guess_delimiter(text: str) -> str:
             cells = next(csv.reader([header], delimiter=delimiter))
         except (csv.Error, StopIteration):
             continue
-        score = sum(1 for c in cells if header_key(c) in _ALIAS_INDEX)
+        score = sum(1 for c in cells if header_key(c) in columns.index)
         if score > best_score:
             best, best_score = delimiter, score
     if best_score == 0:
@@ -331,7 +344,7 @@ def guess_delimiter(text: str) -> str:
     return best
 
 
-def _read_xlsx(path: Path, *, max_rows: int) -> Table:
+def _read_xlsx(path: Path, *, max_rows: int, columns: Columns = PRODUCT_COLUMNS) -> Table:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -344,7 +357,8 @@ def _read_xlsx(path: Path, *, max_rows: int) -> Table:
         raise SheetError(source, f"the file is not a readable .xlsx workbook ({exc})", "open and re-save it as .xlsx in Excel/WPS") from exc
     try:
         sheet = workbook.active or workbook.worksheets[0]
-        table = _table_from_grid(source, sheet.iter_rows(min_row=1, values_only=True), max_rows=max_rows)
+        table = _table_from_grid(source, sheet.iter_rows(min_row=1, values_only=True), max_rows=max_rows,
+                                 columns=columns)
         others = [ws.title for ws in workbook.worksheets if ws.title != sheet.title]
         if others:
             table.warnings.append(
