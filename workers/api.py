@@ -215,6 +215,10 @@ def create_app(out_root: Path | None = None, **overrides: Any) -> FastAPI:
         return FileResponse(path, media_type=media, filename=path.name if download else None,
                             content_disposition_type="attachment" if download else "inline")
 
+    from workers.api_learn import add_learn_routes  # POST /v1/learn, GET /v1/learn/insights.*
+
+    add_learn_routes(app, config, require_key)
+
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
