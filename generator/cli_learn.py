@@ -18,6 +18,18 @@ def register(app: typer.Typer) -> None:
     app.command("learn")(learn_cmd)
 
 
+def print_issues(issues: list, per_kind: int = 20) -> None:  # type: ignore[type-arg]
+    """Every malformed/ambiguous row, and the first PER_KIND of the others (insights.md lists more)."""
+    shown: dict[str, int] = {}
+    for issue in issues:
+        shown[issue.kind] = shown.get(issue.kind, 0) + 1
+        if issue.kind in ("error", "ambiguous") or shown[issue.kind] <= per_kind:
+            console.print(f"[{'red' if issue.kind == 'error' else 'yellow'}]•[/] {escape(str(issue))}")
+    for kind, count in shown.items():
+        if kind not in ("error", "ambiguous") and count > per_kind:
+            console.print(f"[yellow]•[/] … and {count - per_kind:,} more {kind} rows (listed in insights.md)")
+
+
 def learn_cmd(
     exports: Annotated[list[Path], typer.Argument(metavar="EXPORT", help="analytics exports (.xlsx/.csv/.json, GBK too) of the posted clips")],
     out: Annotated[Path | None, typer.Option(help="the output root the clips were made in (default $DAIHUO_OUT or ./out)")] = None,
@@ -55,16 +67,14 @@ def learn_cmd(
     try:
         result = learn(list(exports), root, options)
     except LearnError as exc:
-        for issue in exc.issues:
-            console.print(f"[yellow]•[/] {escape(str(issue))}")
+        print_issues(exc.issues)
         console.print(f"[red]learn error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
 
     insights = result.insights
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
-    for issue in insights.issues:
-        console.print(f"[{'red' if issue.kind == 'error' else 'yellow'}]•[/] {escape(str(issue))}")
+    print_issues(insights.issues)
     table = Table(title=f"Winners · ranked on {insights.objective} ({insights.objective_reason})", title_justify="left")
     for column in ("factor", "leader", "rate [95 %]", "views", "P(best)", "verdict"):
         table.add_column(column)

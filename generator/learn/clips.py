@@ -16,9 +16,13 @@ from generator.output import read_json
 MAX_MANIFESTS = 100_000
 
 
-def find_manifests(out: Path) -> list[Path]:
-    """OUT/<job>/<sku>/v<N>/manifest.json (or OUT itself being one job's folder); hidden folders skipped."""
-    found = [*out.glob("*/*/v*/manifest.json"), *out.glob("*/v*/manifest.json")]
+def find_manifests(out: Path, jobs: list[str] | None = None) -> list[Path]:
+    """OUT/<job>/<sku>/v<N>/manifest.json (or OUT itself being one job's folder; only JOBS' when given);
+    hidden folders skipped."""
+    if jobs:
+        found = [p for job in jobs for p in (out / job).glob("*/v*/manifest.json")]
+    else:
+        found = [*out.glob("*/*/v*/manifest.json"), *out.glob("*/v*/manifest.json")]
     return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(out).parts))[:MAX_MANIFESTS]
 
 
@@ -52,7 +56,7 @@ def load_catalog(out: Path, jobs: list[str] | None = None) -> tuple[list[ClipInf
     """Every clip under OUT (only JOBS' when given), and warnings about manifests that could not be read."""
     clips: list[ClipInfo] = []
     notes: list[str] = []
-    for path in find_manifests(out):
+    for path in find_manifests(out, jobs):
         manifest = read_json(path)
         if not isinstance(manifest, dict):
             notes.append(f"{path}: not a readable manifest; its clips are left out (render the job again)")

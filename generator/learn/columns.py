@@ -52,6 +52,8 @@ def accepted(field: str) -> str:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, str) and value.isascii():  # most numeric cells: skip the full clean-up
+        return value.strip().casefold().replace(",", "").replace(" ", "")
     text = unicodedata.normalize("NFKC", clean_text(value)).strip().casefold()
     return text.replace(",", "").replace(" ", "")
 

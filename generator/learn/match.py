@@ -4,6 +4,7 @@ and the same post found twice is a `duplicate` (the row with the most views is k
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -22,8 +23,10 @@ def _describe(clip: ClipInfo) -> str:
     return f"{clip.clip_id} ({clip.job}/{clip.sku}/v{clip.variant}/{clip.platform})"
 
 
-def title_candidates(row: ExportRow, by_title: dict[str, list[ClipInfo]]) -> tuple[list[ClipInfo], str]:
-    """Clips whose title is the row's (normalised), else whose title starts the row's or is started by it."""
+def title_candidates(row: ExportRow, by_title: dict[str, list[ClipInfo]], keys: list[str]
+                     ) -> tuple[list[ClipInfo], str]:
+    """Clips whose title is the row's (normalised), else whose title starts the row's (the platform cut it)
+    or is the start of it (words added after it). KEYS: the title keys, sorted (prefix search by bisection)."""
     key = title_key(row.title)
     if not key:
         return [], "title"
@@ -31,9 +34,9 @@ def title_candidates(row: ExportRow, by_title: dict[str, list[ClipInfo]]) -> tup
         return list(by_title[key]), "title"
     if len(key) < MIN_PREFIX:
         return [], "title"
-    found = [c for k, clips in by_title.items() if len(k) >= MIN_PREFIX and (k.startswith(key) or key.startswith(k))
-             for c in clips]
-    return found, "title-prefix"
+    longer = keys[bisect_left(keys, key):bisect_left(keys, key + "\U0010ffff")]
+    shorter = [key[:n] for n in range(MIN_PREFIX, len(key)) if key[:n] in by_title]
+    return [c for k in dict.fromkeys([*longer, *shorter]) for c in by_title[k]], "title-prefix"
 
 
 def narrow(candidates: list[ClipInfo], row: ExportRow, platform: str | None) -> tuple[list[ClipInfo], str]:
@@ -59,6 +62,7 @@ def match_rows(rows: list[ExportRow], clips: list[ClipInfo], *, platform: str | 
     for clip in clips:
         if title_key(clip.title):
             by_title[title_key(clip.title)].append(clip)
+    keys = sorted(by_title)
     matches: list[Match] = []
     issues: list[RowIssue] = []
     for row in rows:
@@ -69,7 +73,7 @@ def match_rows(rows: list[ExportRow], clips: list[ClipInfo], *, platform: str | 
             issues.append(_issue(row, "unmatched", f"clip id {row.clip_id} is not a clip under this output folder",
                                  "check --out (and --job) point at the folder the clip was made in"))
             continue
-        candidates, method = title_candidates(row, by_title)
+        candidates, method = title_candidates(row, by_title, keys)
         candidates, note = narrow(candidates, row, platform)
         if len(candidates) == 1:
             matches.append(Match(row=row, clip=candidates[0], method=method))  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ CREDIBLE = 0.95
 DRAWS = 20_000
 MIN_VIEWS = 300  # below this a level is "too little data", whatever its rate
 MIN_EVENTS = 5.0  # and below this many expected successes at the pooled rate
+TIMELINE_CHUNK = 256
 AUTO_EVENTS = 50  # `auto` objective: orders, then clicks, once the export has this many in all
 
 
@@ -145,6 +146,12 @@ def timeline(matches: list[Match], factor: str, metric: str, *, seed: int = 0) -
     keys = sorted(cells)
     views = np.array([cells[k][0] for k in keys], dtype=float)
     wins = np.array([cells[k][1] for k in keys], dtype=float)
-    means, lows, highs, _ = beta_summary(1 + wins, 1 + views - wins, np.random.default_rng(seed), draws=4000)
-    return [TimelinePoint(day=day, series=series, views=int(views[i]), successes=int(wins[i]), mean=float(means[i]),
-                          low=float(lows[i]), high=float(highs[i])) for i, (day, series) in enumerate(keys)]
+    rng = np.random.default_rng(seed)
+    points: list[TimelinePoint] = []
+    for start in range(0, len(keys), TIMELINE_CHUNK):  # a year of days x levels stays small in memory
+        part = slice(start, start + TIMELINE_CHUNK)
+        means, lows, highs, _ = beta_summary(1 + wins[part], 1 + views[part] - wins[part], rng, draws=4000)
+        points += [TimelinePoint(day=day, series=series, views=int(views[start + i]), successes=int(wins[start + i]),
+                                 mean=float(means[i]), low=float(lows[i]), high=float(highs[i]))
+                   for i, (day, series) in enumerate(keys[part])]
+    return points

@@ -13,6 +13,7 @@ from generator.learn.models import ClipInfo, ExportRow, Insights, RowIssue
 from generator.learn.posteriors import MIN_EVENTS, MIN_VIEWS, choose_objective, estimate_all, timeline
 from generator.learn.report import render_html, render_markdown
 from generator.learn.store import LearnError, write_insights
+from generator.output import safe_name
 from generator.sheets import SheetError
 
 
@@ -73,6 +74,9 @@ def titles_by_sku(clips: list[ClipInfo]) -> dict[str, list[str]]:
 def learn(exports: list[Path], out: Path, options: LearnOptions | None = None) -> LearnResult:
     """Read, match, estimate and write. Raises LearnError (with the row issues) when nothing can be learned."""
     options = options or LearnOptions()
+    odd = [j for j in options.jobs if j != safe_name(j, "") or j.startswith(".")]
+    if odd:
+        raise LearnError(f"'{odd[0]}' is not a job name", "give the job's folder name under the output root")
     rows, issues, warnings, read = read_exports(exports, options.platform)
     if not read:
         raise LearnError("none of the exports could be read: " + "; ".join(warnings),

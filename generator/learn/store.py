@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -22,6 +23,17 @@ class LearnError(DaihuoError, ValueError):
 
 
 def load_insights(path: Path) -> Insights:
+    """The insights file, validated; cached while the file is unchanged (a job reads it once per product)."""
+    try:
+        stat = Path(path).stat()
+    except OSError as exc:
+        raise LearnError(f"cannot read the insights file {path} ({exc.strerror or exc})",
+                         "run `daihuo learn EXPORT --out OUT` first; it writes OUT/learn/insights.json") from exc
+    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, _mtime_ns: int, _size: int) -> Insights:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
