@@ -125,7 +125,9 @@ def _normalised(path: Path, job_dir: Path) -> object:
 
     def scrub(value: object) -> object:
         if isinstance(value, dict):
-            return {k: scrub(v) for k, v in value.items() if k not in ("job", "source", "generated", "images")}
+            # clip_id is made from the job's folder name, on purpose: each job's clips get their own ids
+            return {k: scrub(v) for k, v in value.items()
+                    if k not in ("job", "source", "generated", "images", "clip_id")}
         if isinstance(value, list):
             return [scrub(v) for v in value]
         if isinstance(value, str):

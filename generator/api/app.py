@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from generator.api.auth import check_key
 from generator.api.config import ApiConfig, load_config
 from generator.api.intake import too_big
-from generator.api.routers import files, jobs, service
+from generator.api.routers import files, jobs, learn, service
 from generator.api.runner import resume_embedded_jobs
 from generator.pipeline.store import JobStore
 from generator.settings import Settings, get_settings
@@ -71,6 +71,7 @@ def create_app(out_root: Path | None = None, *, settings: Settings | None = None
     app.include_router(service.router(config))
     app.include_router(jobs.router(config, store, require_key))
     app.include_router(files.router(config, store, require_key))
+    app.include_router(learn.router(config, require_key))
     app.mount("/static", StaticFiles(directory=service.WEB_DIR / "static"), name="static")
     return app
 

@@ -69,19 +69,19 @@ async def save_uploads(sheet: UploadFile, images: list[UploadFile], directory: P
         raise HTTPException(422, f"'{sheet.filename}' is not a sheet; upload .xlsx, .csv, .json or .yaml")
     directory.mkdir(parents=True, exist_ok=True)
     budget = config.max_upload_bytes
-    budget -= await _copy_limited(sheet, directory / name, budget, config)
+    budget -= await copy_limited(sheet, directory / name, budget, config)
     for image in images:
         image_name = safe_name(Path(image.filename or "image").name, "image")
         if not image_name.lower().endswith(IMAGE_SUFFIXES):
             raise HTTPException(422, f"'{image.filename}' is not an image; upload .jpg, .png or .webp")
         # The sheet may say "images/cup.jpg" or "cup.jpg": both resolve inside the upload folder.
-        budget -= await _copy_limited(image, directory / image_name, budget, config)
+        budget -= await copy_limited(image, directory / image_name, budget, config)
         (directory / "images").mkdir(exist_ok=True)
         os.link(directory / image_name, directory / "images" / image_name)
     return directory / name
 
 
-async def _copy_limited(upload: UploadFile, dest: Path, budget: int, config: ApiConfig) -> int:
+async def copy_limited(upload: UploadFile, dest: Path, budget: int, config: ApiConfig) -> int:
     size = 0
     with dest.open("wb") as f:
         while chunk := await upload.read(1 << 20):

@@ -1,7 +1,7 @@
 """The `daihuo` command line: one module per verb group; entry points only translate arguments.
 
-make (make.py), platforms, lint and verify (compliance.py), loop build/stream (loop.py), worker, batch, status
-and serve (workers.py). The work is in generator.pipeline and the stages; errors reach the user as one line.
+make (make.py), platforms, lint and verify (compliance.py), learn (learn.py), loop build/stream (loop.py),
+worker, batch, status and serve (workers.py). The work is in generator.pipeline and the stages; errors reach the user as one line.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ app = typer.Typer(
 
 
 def _register_verbs() -> None:
-    from generator.cli import compliance, loop, make, workers
+    from generator.cli import compliance, learn, loop, make, workers
 
-    for module in (make, compliance, loop, workers):
+    for module in (make, compliance, learn, loop, workers):
         module.register(app)
 
 

@@ -31,6 +31,8 @@ def make_cmd(
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
+    learn: opt.Learn = None,
+    explore: opt.Explore = 0.125,
 ) -> None:
     """Render every product of SHEET into clips, offline and in-process (no Redis needed).
 
@@ -43,7 +45,7 @@ def make_cmd(
 
     brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                    writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                   scale=scale)
+                                   scale=scale, learn=learn, explore=explore)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     settings = get_settings()
@@ -77,6 +79,12 @@ def make_cmd(
             console.print(f"[red]failed:[/] {variant.sku} v{variant.variant}: {variant.error}")
         for note in (variant.script.notes if variant.script else []):
             console.print(f"[cyan]note:[/] {variant.sku} v{variant.variant}: {note}")
+        if variant.script and variant.script.creative:
+            console.print(f"[cyan]learn:[/] {variant.sku} v{variant.variant}: {variant.script.angle} · "
+                          f"{variant.script.hook_id or 'free hook'} ({variant.script.creative.mode})")
+        if variant.script and variant.script.creative:
+            console.print(f"[cyan]learn:[/] {variant.sku} v{variant.variant}: {variant.script.angle} · "
+                          f"{variant.script.hook_id or 'free hook'} ({variant.script.creative.mode})")
     clips = [c for v in result.variants for c in v.clips]
     made = sum(1 for c in clips if not c.skipped)
     console.print(f"[green]{made} clip(s) rendered, {len(clips) - made} already up to date[/] → {result.out_dir}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,14 @@ Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (or a
 Compliance = Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")]
 Music = Annotated[bool, typer.Option(help="background music ducked under the voice")]
 Scale = Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")]
+Learn = Annotated[Path | None, typer.Option(help="insights.json of `daihuo learn`: choose each variant's angle and "
+                                                 "hook from what sold (Thompson sampling)")]
+Explore = Annotated[float, typer.Option(min=0.0, max=1.0, help="with --learn: share of variants that try other "
+                                                               "angles than the leader (0.125 = 1 in 8)")]
+Learn = Annotated[Path | None, typer.Option(help="insights.json of `daihuo learn`: choose each variant's angle and "
+                                                 "hook from what sold (Thompson sampling)")]
+Explore = Annotated[float, typer.Option(min=0.0, max=1.0, help="with --learn: share of variants that try other "
+                                                               "angles than the leader (0.125 = 1 in 8)")]
 
 
 def split_list(value: str) -> list[str]:
@@ -42,7 +51,7 @@ def check_platforms(platforms: list[str]) -> None:
 
 def brief_from_options(
     *, platforms: str, variants: int, duration: int, lang: str | None, writer: str | None, voice: str | None,
-    host: str | None, compliance: str, music: bool, scale: float,
+    host: str | None, compliance: str, music: bool, scale: float, learn: Path | None = None, explore: float = 0.125,
 ) -> Brief:
     """Validate the shared options (usage errors exit 2) and fill the engines from the settings."""
     platform_list = split_list(platforms)
@@ -51,9 +60,22 @@ def brief_from_options(
         raise typer.BadParameter(f"use one of {', '.join(LANGUAGES)}", param_hint="--lang")
     if compliance not in POLICIES:
         raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
+    if learn is not None:
+        check_insights(learn)
     settings = get_settings()
     return Brief(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
         compliance=compliance, music=music, scale=scale,  # type: ignore[arg-type]
+        learn=str(learn.resolve()) if learn is not None else None, explore=explore,
     )
+
+
+def check_insights(path: Path) -> None:
+    """A --learn file that cannot steer the batch is a usage error (exit 2), said before anything renders."""
+    from generator.learn.store import LearnError, load_insights
+
+    try:
+        load_insights(path)
+    except LearnError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--learn") from None

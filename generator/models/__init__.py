@@ -9,6 +9,7 @@ carry no behaviour beyond small derived properties.
 from generator.models.brief import Brief
 from generator.models.common import BEAT_ORDER, BeatKind, CompliancePolicy, Language, stable_hash
 from generator.models.compliance import ComplianceReport, Finding
+from generator.models.creative import ANGLES, CHOOSABLE, FACTORS, CreativeChoice
 from generator.models.product import Product, RowError, SheetResult
 from generator.models.results import Clip, JobResult, Manifest, VariantResult
 from generator.models.script import Beat, Line, PlatformCopy, Script
@@ -16,7 +17,7 @@ from generator.models.timeline import Box, HostOverlay, Overlay, OverlayKind, Sc
 from generator.models.voice import LineTiming, VoiceTrack
 
 __all__ = [
-    "BEAT_ORDER", "BeatKind", "Beat", "Box", "Brief", "Clip", "ComplianceReport", "CompliancePolicy", "Finding",
+    "ANGLES", "CHOOSABLE", "FACTORS", "CreativeChoice", "BEAT_ORDER", "BeatKind", "Beat", "Box", "Brief", "Clip", "ComplianceReport", "CompliancePolicy", "Finding",
     "HostOverlay", "JobResult", "Language", "Line", "LineTiming", "Manifest", "Overlay", "OverlayKind",
     "PlatformCopy", "Product", "RowError", "Scene", "Script", "SheetResult", "Timeline", "VariantResult",
     "VoiceTrack", "stable_hash",

@@ -20,4 +20,7 @@ class Brief(BaseModel):
     compliance: CompliancePolicy = "fix"
     music: bool = True
     scale: float = Field(default=1.0, gt=0.05, le=1.0, description="proxy render scale; 1.0 is full size")
+    learn: str | None = Field(default=None, description="insights.json of `daihuo learn`: choose angles and hooks from it")
+    explore: float = Field(default=0.125, ge=0.0, le=1.0, description="with `learn`: share of variants that try "
+                           "other levels than the leaders (0.125 = 1 in 8)")
 

@@ -75,6 +75,9 @@ class Manifest(BaseModel):
     voice: dict[str, Any] | None = None
     line_timings: list[LineTiming] = Field(default_factory=list)
     compliance: ComplianceReport | None = None
-    clips: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per platform: Clip + aigc + label_text")
+    clips: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per platform: Clip + aigc + label_text + clip_id, title, factors")
+    creative: dict[str, Any] = Field(default_factory=dict,
+                                     description="each creative factor's level, who chose it (writer, brief, learn) and why")
     error: str | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from generator.models.common import BeatKind, Language
+from generator.models.creative import CreativeChoice
 
 
 class Line(BaseModel):
@@ -41,6 +42,8 @@ class Script(BaseModel):
     variant: int = 1
     language: Language = "zh"
     angle: str = Field(default="", description="pain-point, scene, comparison, story, expert ...")
+    hook_id: str = Field(default="", description="'<angle>/<n>': which template hook opened it; '' when free-written")
+    creative: CreativeChoice | None = Field(default=None, description="the factors the writer was asked to use")
     beats: list[Beat]
     copy_by_platform: dict[str, PlatformCopy] = Field(default_factory=dict)
     writer: str = "template"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from generator import __version__
 from generator.compliance.aigc import implicit_label, metadata_value
+from generator.learn.factors import describe_clip
 from generator.models import Brief, Clip, ComplianceReport, Product, Script, VoiceTrack, stable_hash
 from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
 from generator.pipeline.engines import Engines
@@ -13,14 +15,25 @@ from generator.pipeline.layout import host_layout
 from generator.platforms import get_preset
 
 
-def variant_hash(product: Product, brief: Brief, variant: int) -> str:
-    """Everything that changes what a variant's script and voice are (platforms excluded)."""
-    knobs = brief.model_dump(exclude={"platforms", "variants"})
-    return stable_hash({"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__})
+def variant_hash(product: Product, brief: Brief, variant: int, script: Script | None = None) -> str:
+    """Everything that changes what a variant's script and voice are (platforms excluded). With `--learn`
+    the chosen angle and hook count instead of the insights file's path (new insights, same choice: kept)."""
+    knobs = brief.model_dump(exclude={"platforms", "variants", "learn", "explore"})
+    data = {"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__}
+    if script is not None and script.creative is not None:
+        data["creative"] = [script.angle, script.hook_id]
+    return stable_hash(data)
 
 
-def clip_hash(product: Product, brief: Brief, variant: int, platform: str) -> str:
-    return stable_hash({"variant": variant_hash(product, brief, variant), "platform": platform})
+def clip_hash(product: Product, brief: Brief, variant: int, platform: str, script: Script | None = None) -> str:
+    return stable_hash({"variant": variant_hash(product, brief, variant, script), "platform": platform})
+
+
+def refresh_record(path: Path, described: dict[str, Any]) -> None:
+    """A clip kept from an earlier run still gets this run's id, title and factors in its record."""
+    record = read_json(path)
+    if isinstance(record, dict) and any(record.get(k) != v for k, v in described.items()):
+        write_json_atomic(path, {**record, **described})
 
 
 def finished_clip(paths: dict[str, Path], inputs_hash: str) -> Clip | None:
@@ -50,10 +63,12 @@ def render_platform(
     from generator.video.subtitles import to_srt, to_vtt
 
     paths = clip_paths(directory, platform)
-    inputs_hash = clip_hash(inputs_product or shown, brief, script.variant, platform)
+    inputs_hash = clip_hash(inputs_product or shown, brief, script.variant, platform, script)
+    described = describe_clip(directory, platform, script, brief)
     if not force:
         done = finished_clip(paths, inputs_hash)
         if done is not None:
+            refresh_record(paths["record"], described)
             return done
 
     preset = get_preset(platform).scaled(brief.scale)
@@ -78,7 +93,8 @@ def render_platform(
         inputs_hash=inputs_hash, probe=probe,
     )
     write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
-                                        "host_engine": getattr(host, "engine", "none") if host else "none"})
+                                        "host_engine": getattr(host, "engine", "none") if host else "none",
+                                        **described})
     return clip
 
 

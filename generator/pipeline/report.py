@@ -7,6 +7,7 @@ from typing import Any
 
 from generator import __version__
 from generator.compliance.report import batch_report
+from generator.learn.factors import creative_record, describe_clip
 from generator.models import Brief, JobResult, Manifest, Product, VariantResult
 from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
 from generator.pipeline.render import variant_hash
@@ -20,12 +21,13 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
     for clip in result.clips:
         record = read_json(clip_paths(directory, clip.platform)["record"]) or {}
         clips[clip.platform] = {**clip.model_dump(exclude={"skipped"}), "aigc": record.get("aigc"),
-                                "label_text": record.get("label_text")}
+                                "label_text": record.get("label_text"),
+                                **describe_clip(directory, clip.platform, result.script, brief)}
         host_engine = record.get("host_engine", host_engine)
     script = result.script
     manifest = Manifest(
         generator=f"daihuo {__version__}", job=job, sku=product.sku, variant=result.variant,
-        inputs_hash=variant_hash(product, brief, result.variant),
+        inputs_hash=variant_hash(product, brief, result.variant, result.script),
         source={"file": product.source, "row": product.row},
         product=product.model_dump(exclude={"source", "row"}), brief=brief,
         engines={
@@ -39,6 +41,7 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
         voice=result.voice.model_dump(exclude={"lines"}) if result.voice else None,
         line_timings=result.voice.lines if result.voice else [],
         compliance=result.compliance, clips=clips, error=result.error,
+        creative=creative_record(result.script, brief),
     )
     return write_json_atomic(directory / "manifest.json", manifest.model_dump(mode="json", by_alias=True))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from generator.errors import DaihuoError
-from generator.models import Brief, ComplianceReport, Product, Script, VoiceTrack
+from generator.models import Brief, ComplianceReport, CreativeChoice, Product, Script, VoiceTrack
 from generator.pipeline.engines import Engines
 from generator.pipeline.plan import REVIEW, SCRIPT, VOICE, platform_of
 from generator.pipeline.render import remove_partials, render_platform
@@ -40,11 +40,27 @@ class StepOutput:
 
 
 def write_scripts(product: Product, brief: Brief, writer: ScriptWriter) -> list[Script]:
-    """All variants of one product at once: each is written knowing the others, so they differ."""
+    """All variants of one product at once: each is written knowing the others, so they differ. With
+    `brief.learn`, each variant's angle and hook come from the insights (generator.learn.allocate)."""
+    choices = plan_choices(product, brief)
     scripts: list[Script] = []
     for n in range(1, brief.variants + 1):
-        scripts.append(writer.write(product, brief, n, siblings=tuple(scripts)))
+        choice = choices[n - 1] if choices else None
+        scripts.append(writer.write(product, brief, n, siblings=tuple(scripts), choice=choice))
     return scripts
+
+
+def plan_choices(product: Product, brief: Brief) -> list[CreativeChoice]:
+    """The creative choice of every variant from `brief.learn` (none without it). Seeded by the SKU and the
+    insights, so a rerun makes the same choices."""
+    if not brief.learn:
+        return []
+    from generator.learn.allocate import allocate
+    from generator.learn.store import load_insights
+    from generator.script.template_writer import hook_ids
+
+    return allocate(load_insights(Path(brief.learn)), sku=product.sku, variants=brief.variants,
+                    explore=brief.explore, hooks=hook_ids(brief.language or product.language), source=brief.learn)
 
 
 def review(script: Script, product: Product, brief: Brief, engines: Engines) -> Reviewed:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
+from generator.formatting import title_key
 from generator.models import PlatformCopy, Product, Script
 from generator.platforms import get_preset
 
@@ -27,15 +29,55 @@ def hashtag(word: str) -> str:
     return f"#{word}" if word else ""
 
 
-def platform_copy(product: Product, script: Script, platform: str, base_tags: list[str]) -> PlatformCopy:
-    preset = get_preset(platform)
+def title_candidates(product: Product, script: Script) -> list[tuple[str, ...]]:
+    """Title parts in order of preference: the hook's caption with the product name first, so variants of
+    different angles/hooks differ, then the name with each selling point (the variant's lead point first)."""
     zh = script.language == "zh"
     name = f"{product.brand}{'' if zh else ' '}{product.title}".strip() if product.brand else product.title
-    first_point = product.selling_points[0] if product.selling_points else ""
-    sep = "｜" if zh else " | "
-    title = clip_text(f"{name}{sep}{first_point}" if first_point else name, preset.title_chars)
-    if len(title) < len(name) and len(name) <= preset.title_chars:
-        title = name
+    hook = ""
+    if script.beats and script.hook.kind == "hook" and script.hook.lines:
+        hook = script.hook.lines[0].shown.strip().rstrip("。.！!")
+    points = [p.strip().rstrip("。.") for p in product.selling_points if p.strip()]
+    if points:
+        shift = (script.variant - 1) % len(points)
+        points = points[shift:] + points[:shift]
+    candidates: list[tuple[str, ...]] = []
+    if hook:
+        candidates.append((hook, name))
+    candidates += [(name, p) for p in points]
+    if hook:
+        candidates += [(hook, p) for p in points]
+    candidates += [(p, name) for p in points]
+    candidates += [(name,)] + ([(hook,)] if hook else [])
+    return candidates
+
+
+def unique_title(product: Product, script: Script, limit: int, taken: set[str], preferred: str = "") -> str:
+    """PREFERRED (or the first candidate) unless its `title_key` is in TAKEN: then the first candidate that
+    fits LIMIT uncut and is not taken; cut candidates after that. Never a code appended to make it unique."""
+    sep = "｜" if script.language == "zh" else " | "
+    whole = [sep.join(parts) for parts in title_candidates(product, script)]
+    if preferred and title_key(preferred) not in taken:
+        return preferred
+    fitting = [t for t in whole if len(t) <= limit]
+    for title in [*fitting, *(clip_text(t, limit) for t in whole)]:
+        if title and title_key(title) not in taken:
+            return title
+    return preferred or (fitting[0] if fitting else clip_text(whole[0], limit))
+
+
+def titles_taken(siblings: Iterable[Script], platform: str, also: Iterable[str] = ()) -> set[str]:
+    """Title keys the earlier variants already use on PLATFORM, plus those of ALSO (earlier jobs' titles)."""
+    taken = {title_key(s.copy_by_platform[platform].title) for s in siblings if platform in s.copy_by_platform}
+    return taken | {title_key(t) for t in also}
+
+
+def platform_copy(product: Product, script: Script, platform: str, base_tags: list[str],
+                  taken: set[str] | None = None) -> PlatformCopy:
+    """Title (unique among TAKEN title keys), description and hashtags within PLATFORM's limits."""
+    preset = get_preset(platform)
+    zh = script.language == "zh"
+    title = unique_title(product, script, preset.title_chars, taken or set())
 
     candidates = [product.category, product.brand, product.title, *base_tags]
     tags: list[str] = []

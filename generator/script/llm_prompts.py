@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from generator.models import Language, Product
+from generator.models import ANGLES, Language, Product
 from generator.platforms import get_preset
 from generator.script.llm_budget import unit_name
 from generator.script.llm_guard import load_terms
@@ -26,7 +26,6 @@ from generator.script.llm_schema import LLMScript, schema_outline
 from generator.settings import PROMPTS_DIR
 
 LLM_PROMPTS = PROMPTS_DIR / "llm"
-ANGLES = ("pain-point", "scene", "comparison", "story", "expert")
 LANGUAGE_NAMES: dict[str, str] = {
     "zh": "Simplified Chinese (简体中文)", "en": "English", "id": "Bahasa Indonesia",
     "ms": "Bahasa Melayu", "th": "Thai (ภาษาไทย)", "vi": "Vietnamese (Tiếng Việt)",
@@ -97,6 +96,7 @@ class PromptContext:
     max_units: int
     avoid_hooks: list[str] = field(default_factory=list)
     avoid_scripts: list[str] = field(default_factory=list)
+    hook_example: str = ""  # a hook idea to open with (the creative choice of `make --learn`)
 
 
 def _line_hint(ctx: PromptContext) -> str:
@@ -137,6 +137,7 @@ def render_messages(ctx: PromptContext) -> list[dict[str, str]]:
         angle_guidance=_yaml("angles.yaml").get(ctx.angle, ""), target_units=ctx.target_units,
         max_units=ctx.max_units, unit_name=unit_name(ctx.language), line_hint=_line_hint(ctx),
         platforms=platforms, avoid_hooks=ctx.avoid_hooks, avoid_scripts=ctx.avoid_scripts,
+        hook_example=ctx.hook_example,
         product_json=_data_block(ctx.product),
     )
     return [{"role": "system", "content": system.strip()}, {"role": "user", "content": user.strip()}]

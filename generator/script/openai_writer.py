@@ -15,8 +15,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from generator.models import Brief, Language, Product, Script
+from generator.models import ANGLES, Brief, CreativeChoice, Language, Product, Script
+from generator.platforms import get_preset
 from generator.script.base import ScriptWriter
+from generator.script.copywriting import titles_taken, unique_title
 from generator.script.llm_budget import budget_units, script_units, trim_to_budget, unit_name
 from generator.script.llm_cache import ScriptCache, cache_key
 from generator.script.llm_client import ChatClient, ChatResult, LLMError, LLMUnavailable
@@ -79,38 +81,47 @@ class OpenAIWriter:
         return {**self.client.usage, "cache_hits": self.cache_hits, "fallbacks": self.fallbacks}
 
     # -- the protocol ----------------------------------------------------------------------------
-    def write(self, product: Product, brief: Brief, variant: int, *, siblings: Sequence[Script] = ()) -> Script:
+    def write(self, product: Product, brief: Brief, variant: int, *, siblings: Sequence[Script] = (),
+              choice: CreativeChoice | None = None) -> Script:
         language: Language = brief.language or product.language
         clean, input_notes = sanitize_product(product)
         category = canonical_category(product.category) or product.category
         max_units = budget_units(brief.duration, language, self._rate(language, brief))
+        angle = choice.angle if choice and choice.angle in ANGLES else angle_for(variant)
+        hook_example = _hook_example(clean, language, choice)
+        # A creative choice changes what is asked, so it is part of the key (absent, keys stay as they were).
+        creative = {"creative": [angle, choice.hook if choice else None]} if choice else {}
         key = cache_key(product=product.content_hash(), prompt=prompt_version(), model=self.model,
                         variant=variant, language=language, duration=brief.duration,
-                        platforms=sorted(brief.platforms))
+                        platforms=sorted(brief.platforms), **creative)
         cached = self.cache.get(key)
         if cached is not None:
             self.cache_hits += 1
             self.hooks.add(category, cached.hook.lines[0].text)
-            return cached.model_copy(update={"notes": [*cached.notes, "llm: reused from the cache, no request"]})
+            return _with_unique_titles(cached.model_copy(update={
+                "notes": [*cached.notes, "llm: reused from the cache, no request"]}), clean, siblings, choice)
         if self.down:
-            return self._fall_back(clean, brief, variant, siblings, self.down, input_notes)
+            return self._fall_back(clean, brief, variant, siblings, self.down, input_notes, choice)
         ctx = PromptContext(
-            product=clean, language=language, variant=variant, angle=angle_for(variant),
+            product=clean, language=language, variant=variant, angle=angle,
             duration=brief.duration, platforms=list(brief.platforms),
             target_units=int(max_units * TARGET_FILL), max_units=max_units,
-            avoid_hooks=self.hooks.used(category)[-8:],
+            avoid_hooks=self.hooks.used(category)[-8:], hook_example=hook_example,
         )
         try:
             script, notes = self._generate(ctx, clean, brief, siblings, category)
         except LLMUnavailable as exc:
             self.down = exc.reason
-            return self._fall_back(clean, brief, variant, siblings, exc.reason, input_notes)
+            return self._fall_back(clean, brief, variant, siblings, exc.reason, input_notes, choice)
         except LLMError as exc:
-            return self._fall_back(clean, brief, variant, siblings, exc.reason, input_notes)
-        script = script.model_copy(update={"notes": [*input_notes, *notes]})
+            return self._fall_back(clean, brief, variant, siblings, exc.reason, input_notes, choice)
+        # The angle asked for is the one recorded (it is what `daihuo learn` compares), and the hook asked for.
+        script = script.model_copy(update={"notes": [*input_notes, *notes], "angle": angle,
+                                           "hook_id": choice.hook if choice and hook_example else "",
+                                           "creative": choice})
         self.cache.put(key, script, model=self.model, prompt_version=prompt_version())
         self.hooks.add(category, script.hook.lines[0].text)
-        return script
+        return _with_unique_titles(script, clean, siblings, choice)
 
     # -- generation ------------------------------------------------------------------------------
     def _generate(self, ctx: PromptContext, clean: Product, brief: Brief, siblings: Sequence[Script],
@@ -241,10 +252,10 @@ class OpenAIWriter:
         return script.model_copy(update={"beats": beats}), notes
 
     def _fall_back(self, clean: Product, brief: Brief, variant: int, siblings: Sequence[Script], reason: str,
-                   input_notes: list[str]) -> Script:
+                   input_notes: list[str], choice: CreativeChoice | None = None) -> Script:
         self.fallbacks += 1
         language: Language = brief.language or clean.language
-        script = self._template(language, brief).write(clean, brief, variant, siblings=siblings)
+        script = self._template(language, brief).write(clean, brief, variant, siblings=siblings, choice=choice)
         return script.model_copy(update={
             "writer": f"template (fallback from openai: {reason})",
             "notes": [*input_notes, *script.notes, f"openai writer unavailable: {reason}; the template writer wrote this"],
@@ -254,3 +265,25 @@ class OpenAIWriter:
 def _summary(script: Script, limit: int = 160) -> str:
     text = script_text(script).replace("\n", " / ")
     return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _hook_example(product: Product, language: Language, choice: CreativeChoice | None) -> str:
+    """The chosen template hook, filled in, as an idea for the model to open with ('' when none was chosen)."""
+    if not (choice and choice.hook):
+        return ""
+    from generator.script.template_writer import hook_line
+
+    line = hook_line(product, language, choice.hook)
+    return line.text if line else ""
+
+
+def _with_unique_titles(script: Script, product: Product, siblings: Sequence[Script],
+                        choice: CreativeChoice | None) -> Script:
+    """The model's titles, unless an earlier variant (or an earlier job, per the choice) already uses one on that
+    platform: then a template title."""
+    copies = {}
+    for platform, post in script.copy_by_platform.items():
+        taken = titles_taken(siblings, platform, choice.avoid_titles if choice else ())
+        title = unique_title(product, script, get_preset(platform).title_chars, taken, preferred=post.title)
+        copies[platform] = post if title == post.title else post.model_copy(update={"title": title})
+    return script.model_copy(update={"copy_by_platform": copies})

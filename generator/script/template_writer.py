@@ -2,7 +2,8 @@
 
 Pure: the product and brief go in, a Script comes out; the only inputs are the sheet's own fields, so the
 script never claims anything the merchant did not write. Variants differ by angle (hook family), by which
-template alternative each beat uses, and by the order of selling points.
+template alternative each beat uses, and by the order of selling points. A `CreativeChoice` (from
+`daihuo make --learn`) names the angle and hook to use instead of the variant's rotation.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import yaml
 from jinja2 import Environment, StrictUndefined
 
 from generator.formatting import money
-from generator.models import Beat, Brief, Language, Line, Product, Script
-from generator.script.copywriting import platform_copy
+from generator.models import Beat, Brief, CreativeChoice, Language, Line, Product, Script
+from generator.models.creative import hook_angle
+from generator.script.copywriting import platform_copy, titles_taken
 from generator.settings import PROMPTS_DIR
 from generator.voice.espeak import text_units
 
@@ -43,6 +45,56 @@ def _render(template: dict[str, str], ctx: dict[str, Any]) -> Line | None:
 
 
 
+def template_context(product: Product, template_language: str, variant: int) -> dict[str, Any]:
+    """The variables the templates see (sheet fields only)."""
+    return {
+        "p": product,
+        "brand_title": f"{product.brand}{' ' if template_language != 'zh' and product.brand else ''}{product.title}",
+        "price": money(product.price),
+        "sale": money(product.sale_price),
+        "offer": product.offer.rstrip("。.!！"),
+        "audience": product.audience,
+        "scene": product.scenes[(variant - 1) % len(product.scenes)] if product.scenes else "",
+    }
+
+
+def hook_line(product: Product, language: str, hook_id: str, variant: int = 1) -> Line | None:
+    """The template hook HOOK_ID ('<angle>/<n>') filled in for PRODUCT, or None when there is no such hook."""
+    template_language = language if language in TEMPLATE_LANGUAGES else "en"
+    options = load_templates(template_language)["hook"].get(hook_angle(hook_id), [])
+    number = hook_id.rpartition("/")[2]
+    if not (number.isdigit() and 1 <= int(number) <= len(options)):
+        return None
+    return _render(options[int(number) - 1], template_context(product, template_language, variant))
+
+
+def hook_ids(language: str) -> dict[str, list[str]]:
+    """Every template hook, per angle: {'pain-point': ['pain-point/1', 'pain-point/2'], ...}."""
+    tpl = load_templates(language if language in TEMPLATE_LANGUAGES else "en")
+    return {angle: [f"{angle}/{i + 1}" for i in range(len(tpl["hook"][angle]))] for angle in tpl["angles"]}
+
+
+def choose_angle_and_hook(angles: list[str], hooks: dict[str, list[dict[str, str]]], variant: int,
+                          choice: CreativeChoice | None) -> tuple[str, int, list[str]]:
+    """(angle, index of the first hook to try, notes): the choice where it names one we have, else the
+    variant's rotation (variant 1 = first angle, first hook; variant 6 = first angle, second hook)."""
+    notes: list[str] = []
+    angle = angles[(variant - 1) % len(angles)]
+    if choice and choice.angle:
+        if choice.angle in angles:
+            angle = choice.angle
+        else:
+            notes.append(f"creative choice: no angle '{choice.angle}' in the templates; used {angle}")
+    start = (variant - 1) % len(hooks[angle])
+    if choice and choice.hook:
+        number = choice.hook.rpartition("/")[2]
+        if hook_angle(choice.hook) == angle and number.isdigit() and 1 <= int(number) <= len(hooks[angle]):
+            start = int(number) - 1
+        else:
+            notes.append(f"creative choice: no hook '{choice.hook}' for the angle {angle}; used {angle}/{start + 1}")
+    return angle, start, notes
+
+
 def _spec_texts(product: Product, language: str) -> list[str]:
     sep = "：" if language == "zh" else ": "
     return [f"{k}{sep}{v}" if v else k for k, v in product.specs.items()]
@@ -66,7 +118,8 @@ class TemplateWriter:
 
         return EspeakVoice().chars_per_second(language)  # type: ignore[arg-type]
 
-    def write(self, product: Product, brief: Brief, variant: int, *, siblings: Sequence[Script] = ()) -> Script:
+    def write(self, product: Product, brief: Brief, variant: int, *, siblings: Sequence[Script] = (),
+              choice: CreativeChoice | None = None) -> Script:
         language = brief.language or product.language
         notes: list[str] = []
         template_language = language if language in TEMPLATE_LANGUAGES else "en"
@@ -74,8 +127,8 @@ class TemplateWriter:
             notes.append(f"template writer has no {language} templates; wrote English (use --writer openai)")
         tpl = load_templates(template_language)
         rng = random.Random(f"{product.sku}/{variant}")
-        angles: list[str] = tpl["angles"]
-        angle = angles[(variant - 1) % len(angles)]
+        angle, hook_start, choice_notes = choose_angle_and_hook(tpl["angles"], tpl["hook"], variant, choice)
+        notes += choice_notes
 
         points = list(product.selling_points) or [product.title]
         # Each variant leads with a different selling point, so the demo beats differ too.
@@ -83,25 +136,19 @@ class TemplateWriter:
         points = points[shift:] + points[:shift]
         specs = _spec_texts(product, template_language)
         rng.shuffle(specs)
-        ctx: dict[str, Any] = {
-            "p": product,
-            "brand_title": f"{product.brand}{' ' if template_language != 'zh' and product.brand else ''}{product.title}",
-            "price": money(product.price),
-            "sale": money(product.sale_price),
-            "offer": product.offer.rstrip("。.!！"),
-            "audience": product.audience,
-            "scene": product.scenes[(variant - 1) % len(product.scenes)] if product.scenes else "",
-        }
+        ctx = template_context(product, template_language, variant)
 
-        def pick(options: list[dict[str, str]], offset: int = 0, **extra: Any) -> Line | None:
-            start = (variant - 1 + offset) % len(options)
+        def pick_at(options: list[dict[str, str]], start: int, **extra: Any) -> tuple[int, Line | None]:
             for k in range(len(options)):
                 line = _render(options[(start + k) % len(options)], {**ctx, **extra})
                 if line:
-                    return line
-            return None
+                    return (start + k) % len(options), line
+            return start, None
 
-        hook = pick(tpl["hook"][angle])
+        def pick(options: list[dict[str, str]], offset: int = 0, **extra: Any) -> Line | None:
+            return pick_at(options, (variant - 1 + offset) % len(options), **extra)[1]
+
+        hook_index, hook = pick_at(tpl["hook"][angle], hook_start)
         pain = pick(tpl["pain"], offset=rng.randrange(3))
         demos = [pick(tpl["demo"], offset=i, point=pt.rstrip("。.")) for i, pt in enumerate(points)]
         proofs = [pick(tpl["proof"], offset=i, spec=s) for i, s in enumerate(specs)]
@@ -116,9 +163,11 @@ class TemplateWriter:
         beats = _assemble(chosen, product)
         script = Script(
             sku=product.sku, variant=variant, language=language, angle=angle, beats=beats,
-            writer=self.name, notes=notes,
+            hook_id=f"{angle}/{hook_index + 1}" if hook else "", creative=choice, writer=self.name, notes=notes,
         )
-        script.copy_by_platform = {p: platform_copy(product, script, p, tpl.get("tags", [])) for p in brief.platforms}
+        script.copy_by_platform = {p: platform_copy(product, script, p, tpl.get("tags", []),
+                                                    titles_taken(siblings, p, choice.avoid_titles if choice else ()))
+                                   for p in brief.platforms}
         return script
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from generator.models import SheetResult
 from generator.settings import SheetLimits
-from generator.sheets.cells import parse_price, parse_specs
-from generator.sheets.columns import ALIASES, SHEET_SUFFIXES, SheetError, header_key
+from generator.sheets.cells import CellProblem, clean_text, parse_price, parse_specs
+from generator.sheets.columns import ALIASES, PRODUCT_COLUMNS, SHEET_SUFFIXES, Columns, SheetError, header_key
 from generator.sheets.fetch import AllowPrivate
 from generator.sheets.images import ImageResolver, attach_images
 from generator.sheets.readers import read_table
@@ -29,8 +29,9 @@ from generator.sheets.rows import parse_table
 from generator.sheets.table import Table, table_from_records
 
 __all__ = [
-    "ALIASES", "SHEET_SUFFIXES", "SheetError", "SheetLimits", "Table", "header_key", "parse_price", "parse_specs",
-    "parse_table", "read_products_json", "read_sheet", "read_table",
+    "ALIASES", "PRODUCT_COLUMNS", "SHEET_SUFFIXES", "CellProblem", "Columns", "SheetError", "SheetLimits", "Table",
+    "clean_text", "header_key", "parse_price", "parse_specs", "parse_table", "read_products_json", "read_sheet",
+    "read_table",
 ]
 
 

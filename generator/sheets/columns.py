@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import get_args
 
 from generator.errors import DaihuoError
@@ -78,6 +79,18 @@ def header_key(name: str) -> str:
 
 
 ALIAS_INDEX: dict[str, str] = {header_key(a): f for f, names in ALIASES.items() for a in names}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The column names a kind of sheet knows (header_key(alias) -> field) and the fields its header row must
+    name; product sheets by default, `daihuo learn` passes the analytics export's."""
+
+    index: dict[str, str]
+    required: tuple[str, ...]
+
+
+PRODUCT_COLUMNS = Columns(ALIAS_INDEX, REQUIRED)
 
 
 def accepted_names(field_name: str) -> str:

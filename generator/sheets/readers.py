@@ -11,11 +11,18 @@ from pathlib import Path
 
 import yaml
 
-from generator.sheets.columns import ALIAS_INDEX, MAX_SHEET_BYTES, SHEET_SUFFIXES, SheetError, header_key
+from generator.sheets.columns import (
+    MAX_SHEET_BYTES,
+    PRODUCT_COLUMNS,
+    SHEET_SUFFIXES,
+    Columns,
+    SheetError,
+    header_key,
+)
 from generator.sheets.table import Table, table_from_grid, table_from_records
 
 
-def read_table(path: Path, *, max_rows: int) -> Table:
+def read_table(path: Path, *, max_rows: int, columns: Columns = PRODUCT_COLUMNS) -> Table:
     """Read any supported sheet file into a Table; raise SheetError for a file we cannot read at all."""
     source = path.name
     if not path.is_file():
@@ -29,7 +36,7 @@ def read_table(path: Path, *, max_rows: int) -> Table:
     if size > MAX_SHEET_BYTES:
         raise SheetError(source, f"the file is {size:,} bytes, over the limit of {MAX_SHEET_BYTES:,}", "split it into smaller sheets")
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, max_rows=max_rows)
+        return _read_xlsx(path, max_rows=max_rows, columns=columns)
     data = path.read_bytes()
     if not data.strip():
         raise SheetError(source, "the file is empty", "put the column names in row 1 and one product per row below")
@@ -37,7 +44,7 @@ def read_table(path: Path, *, max_rows: int) -> Table:
         return _read_json(data, source=source, max_rows=max_rows)
     if suffix in (".yaml", ".yml"):
         return _read_yaml(data, source=source, max_rows=max_rows)
-    return _read_csv(data, source=source, max_rows=max_rows)
+    return _read_csv(data, source=source, max_rows=max_rows, columns=columns)
 
 
 def decode_text(data: bytes, *, source: str) -> tuple[str, str]:
@@ -62,19 +69,19 @@ def decode_text(data: bytes, *, source: str) -> tuple[str, str]:
     return str(best), best.encoding
 
 
-def _read_csv(data: bytes, *, source: str, max_rows: int) -> Table:
+def _read_csv(data: bytes, *, source: str, max_rows: int, columns: Columns = PRODUCT_COLUMNS) -> Table:
     text, _encoding = decode_text(data, source=source)
-    delimiter = guess_delimiter(text)
+    delimiter = guess_delimiter(text, columns)
     try:
         # Iterating lazily lets max_rows stop the reading; csv numbers records, not physical lines, which
         # is what a spreadsheet shows when a cell contains a line break.
         grid = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return table_from_grid(source, grid, max_rows=max_rows)
+        return table_from_grid(source, grid, max_rows=max_rows, columns=columns)
     except csv.Error as exc:
         raise SheetError(source, f"the CSV is malformed ({exc})", "re-export it from Excel/WPS as CSV") from exc
 
 
-def guess_delimiter(text: str) -> str:
+def guess_delimiter(text: str, columns: Columns = PRODUCT_COLUMNS) -> str:
     """Pick the delimiter that makes the most recognised column names out of the header line.
 
     Recognising our own column names is more reliable than csv.Sniffer on Chinese text full of commas;
@@ -87,7 +94,7 @@ def guess_delimiter(text: str) -> str:
             cells = next(csv.reader([header], delimiter=delimiter))
         except (csv.Error, StopIteration):
             continue
-        score = sum(1 for c in cells if header_key(c) in ALIAS_INDEX)
+        score = sum(1 for c in cells if header_key(c) in columns.index)
         if score > best_score:
             best, best_score = delimiter, score
     if best_score == 0:
@@ -98,7 +105,7 @@ def guess_delimiter(text: str) -> str:
     return best
 
 
-def _read_xlsx(path: Path, *, max_rows: int) -> Table:
+def _read_xlsx(path: Path, *, max_rows: int, columns: Columns = PRODUCT_COLUMNS) -> Table:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -111,7 +118,8 @@ def _read_xlsx(path: Path, *, max_rows: int) -> Table:
         raise SheetError(source, f"the file is not a readable .xlsx workbook ({exc})", "open and re-save it as .xlsx in Excel/WPS") from exc
     try:
         sheet = workbook.active or workbook.worksheets[0]
-        table = table_from_grid(source, sheet.iter_rows(min_row=1, values_only=True), max_rows=max_rows)
+        table = table_from_grid(source, sheet.iter_rows(min_row=1, values_only=True), max_rows=max_rows,
+                                columns=columns)
         others = [ws.title for ws in workbook.worksheets if ws.title != sheet.title]
         if others:
             table.warnings.append(

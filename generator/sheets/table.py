@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.models import RowError
 from generator.sheets.cells import clean_text
-from generator.sheets.columns import ALIAS_INDEX, REQUIRED, SheetError, header_key
+from generator.sheets.columns import PRODUCT_COLUMNS, Columns, SheetError, header_key
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,13 @@ def _non_empty_rows(grid: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[A
             yield number, cells
 
 
-def _is_header(cells: Sequence[Any]) -> bool:
-    names = {ALIAS_INDEX.get(header_key(clean_text(c))) for c in cells if isinstance(c, str)}
-    return all(f in names for f in REQUIRED)
+def _is_header(cells: Sequence[Any], columns: Columns = PRODUCT_COLUMNS) -> bool:
+    names = {columns.index.get(header_key(clean_text(c))) for c in cells if isinstance(c, str)}
+    return all(f in names for f in columns.required)
 
 
-def table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int) -> Table:
+def table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int,
+                    columns: Columns = PRODUCT_COLUMNS) -> Table:
     """Rows of cells -> Table; stops reading after max_rows data rows.
 
     The header is the first row naming both sku and title among the first few non-empty rows (merchant
@@ -64,7 +65,7 @@ def table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int
     head = list(itertools.islice(rows_in, HEADER_SEARCH_ROWS))
     if not head:
         raise SheetError(source, "the sheet is empty (no header row)", "put the column names in row 1 and one product per row below")
-    at = next((i for i, (_, cells) in enumerate(head) if _is_header(cells)), 0)
+    at = next((i for i, (_, cells) in enumerate(head) if _is_header(cells, columns)), 0)
     header_number, header_cells = head[at]
     headers = _unique_headers(header_cells)
     notes: list[str] = []

@@ -60,6 +60,13 @@ async function init() {
     label.querySelector("input").checked = p.key === "douyin";
     $("platforms").appendChild(label);
   }
+  for (const p of platforms) {
+    const option = document.createElement("option");
+    option.value = p.key;
+    option.textContent = p.name;
+    $("learn-platform").appendChild(option);
+  }
+  $("learn").addEventListener("click", learn);
   const last = localStorage.getItem("daihuo.lastJob");
   if (last) follow(last, true);
 }
@@ -199,6 +206,48 @@ async function showClips(jobId) {
   $("report-link").hidden = !report;
   if (report) $("report-link").href = report.url;
   $("results").hidden = false;
+}
+
+// Learn: upload an analytics export, show the winners and the insights page (charts) in a frame.
+async function learn() {
+  const box = $("learn-error");
+  box.hidden = true;
+  const files = $("export").files;
+  if (!files.length) { box.textContent = "请选择导出文件 / choose an export file"; box.hidden = false; return; }
+  const form = new FormData();
+  for (const file of files) form.append("export", file);
+  if ($("learn-platform").value) form.append("platform", $("learn-platform").value);
+  $("learn").disabled = true;
+  try {
+    const result = await api("/v1/learn", { method: "POST", body: form });
+    const r = result.rows;
+    $("learn-summary").textContent = `${r.used} / ${r.read} 行已匹配 rows used · ${r.errors} 格式错误 malformed · ` +
+      `${r.unmatched} 未匹配 unmatched · ${r.ambiguous} 不确定 ambiguous · ${r.duplicates} 重复 duplicate · ` +
+      `按 ranked on ${result.objective}`;
+    const body = $("winners").tBodies[0];
+    body.innerHTML = "";
+    for (const w of result.winners) {
+      const tr = document.createElement("tr");
+      for (const text of [w.factor, w.leader, w.rate, w.verdict]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      tr.dataset.verdict = w.verdict;
+      body.appendChild(tr);
+    }
+    const res = await fetch(result.html_url, { headers: headers() });
+    const frame = $("insights");
+    frame.onload = () => { frame.style.height = `${frame.contentDocument.documentElement.scrollHeight + 10}px`; };
+    frame.srcdoc = await res.text();
+    $("learn-result").hidden = false;
+  } catch (err) {
+    if (err.status === 401) $("key-box").hidden = false;
+    box.textContent = `分析失败 / learn failed — ${err.message}`;
+    box.hidden = false;
+  } finally {
+    $("learn").disabled = false;
+  }
 }
 
 init().catch((err) => showError(`页面加载失败 / page failed to load — ${err.message}`));
