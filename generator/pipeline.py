@@ -73,8 +73,9 @@ def clip_hash(product: Product, brief: Brief, variant: int, platform: str) -> st
 def write_scripts(product: Product, brief: Brief, writer: Any = None) -> list[Script]:
     """All variants of one product; pass one `writer` per job so its request cap, cache and hook memory span it."""
     from generator.script.registry import get_writer
+    from generator.voice.registry import get_voice
 
-    writer = writer or get_writer(brief.writer)
+    writer = writer or get_writer(brief.writer, rate=get_voice(brief.voice).chars_per_second)
     scripts: list[Script] = []
     for n in range(1, brief.variants + 1):
         scripts.append(writer.write(product, brief, n, siblings=tuple(scripts)))
@@ -276,7 +277,9 @@ def run_products(
     from generator.voice.registry import get_voice
 
     # One writer and one voice per job: request caps, caches, fallbacks and usage span the whole batch.
-    writer, voice_engine = get_writer(brief.writer), get_voice(brief.voice)
+    # The writer budgets with the rate of the voice that will read the scripts.
+    voice_engine = get_voice(brief.voice)
+    writer = get_writer(brief.writer, rate=voice_engine.chars_per_second)
     results: list[VariantResult] = []
     for product in products:
         try:

@@ -201,14 +201,12 @@ class OpenAIWriter:
         return script, problems, notes
 
     def _rate(self, language: Language, brief: Brief) -> float | None:
-        """Speaking rate of the voice that will read the script: the one given, else the brief's engine's."""
-        if self.rate is not None:
-            return self.rate(language)
+        """Speaking rate of the voice that will read the script, as handed in (None: a typical host's)."""
+        if self.rate is None:
+            return None
         if language not in self._rates:
             try:
-                from generator.voice.registry import get_voice
-
-                self._rates[language] = get_voice(brief.voice).chars_per_second(language)
+                self._rates[language] = self.rate(language)
             except Exception:  # noqa: BLE001 - no usable voice here: the typical rate will do
                 self._rates[language] = None
         return self._rates[language]
