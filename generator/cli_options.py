@@ -52,6 +52,10 @@ def brief_from_options(
     if compliance not in POLICIES:
         raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
     settings = get_settings()
+    from generator.voice.registry import ENGINES
+
+    if (voice or settings.voice) not in ENGINES:
+        raise typer.BadParameter(f"use one of {', '.join(ENGINES)}", param_hint="--voice (or DAIHUO_VOICE)")
     return Brief(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,

@@ -2,16 +2,15 @@
 
 Lines are placed back to back with short pauses (longer between beats), so every caption knows exactly when
 its line is spoken. Music, when asked for, loops under the whole track and dips under speech. The mix is
-normalised to -16 LUFS integrated (the usual target for mobile short video) by ffmpeg's loudnorm in two
-passes, which also keeps true peaks under -1.5 dBTP.
+normalised to -16 LUFS integrated (generator.voice.loudness). Lines are spoken concurrently (a bounded thread
+pool) and placed in script order, so timings do not depend on which line finished first.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +20,12 @@ from generator.errors import DaihuoError
 from generator.models import LineTiming, Script, VoiceTrack
 from generator.voice.audio import read_mono, resample, trim_silence
 from generator.voice.base import SpokenLine, VoiceEngine
+from generator.voice.loudness import TARGET_LUFS, normalise_loudness
 from generator.voice.timing import LEAD_IN, gaps, speakable
 
 __all__ = ["speak_script", "speakable", "normalise_loudness", "VoiceError", "RATE", "TARGET_LUFS"]
 
 RATE = 48000
-TARGET_LUFS = -16.0
 MUSIC_GAIN_DB = -28.0
 DUCK_DB = -8.0
 MAX_LINE_WORKERS = 4
@@ -110,8 +109,16 @@ def _label(names: list[str], default: str) -> str:
     return "; ".join(seen) if seen else default
 
 
+@lru_cache(maxsize=4)
+def _music_bed(path: str, _mtime: float) -> np.ndarray:
+    """The decoded music file, once per process (every variant of a batch uses the same bed)."""
+    bed = _to_array(AudioSegment.from_file(path))
+    bed.flags.writeable = False
+    return bed
+
+
 def _ducked_music(music: Path, timings: list, length: int) -> np.ndarray:
-    bed = _to_array(AudioSegment.from_file(music))
+    bed = _music_bed(str(music), music.stat().st_mtime)
     if bed.size == 0:
         return np.zeros(length, dtype=np.float32)
     reps = int(np.ceil(length / bed.size))
@@ -140,42 +147,3 @@ def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
 def _write_wav(path: Path, mono: np.ndarray) -> None:
     pcm = (np.clip(mono, -1, 1) * 32767).astype("<i2")
     AudioSegment(pcm.tobytes(), frame_rate=RATE, sample_width=2, channels=1).export(path, format="wav")
-
-
-# Speech from TTS engines has sharp peaks; a gentle compressor first lets loudnorm reach the target in its
-# linear mode instead of being held back by the true-peak ceiling.
-PRE_CHAIN = "acompressor=threshold=-21dB:ratio=4:attack=5:release=80:makeup=3"
-
-
-def normalise_loudness(src: Path, dst: Path, target: float = TARGET_LUFS) -> float:
-    """Two-pass EBU R128 loudnorm to stereo 48 kHz, then a final trim; returns the measured output LUFS."""
-    m = _loudnorm_stats(src, f"{PRE_CHAIN},loudnorm=I={target}:TP=-1.5:LRA=11:print_format=json")
-    apply = (
-        f"{PRE_CHAIN},loudnorm=I={target}:TP=-1.5:LRA=11:measured_I={m['input_i']}:measured_TP={m['input_tp']}:"
-        f"measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}:offset={m['target_offset']}:"
-        "linear=true:print_format=json"
-    )
-    tmp = dst.with_suffix(".tmp.wav")
-    _run_ffmpeg(["-i", str(src), "-af", apply, "-ar", str(RATE), "-ac", "2", str(tmp)])
-    measured = float(_loudnorm_stats(tmp, "loudnorm=print_format=json")["input_i"])
-    if abs(measured - target) > 0.3:
-        # loudnorm held back by the peak ceiling: trim the rest with a limiter guarding the peaks.
-        trimmed = dst.with_suffix(".trim.wav")
-        _run_ffmpeg(["-i", str(tmp), "-af", f"volume={target - measured:.2f}dB,alimiter=limit=0.89:level=false",
-                     "-ar", str(RATE), "-ac", "2", str(trimmed)])
-        os.replace(trimmed, tmp)
-        measured = float(_loudnorm_stats(tmp, "loudnorm=print_format=json")["input_i"])
-    os.replace(tmp, dst)
-    return measured
-
-
-def _run_ffmpeg(args: list[str]) -> str:
-    proc = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-y", *args], capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise VoiceError(f"ffmpeg failed: {proc.stderr[-500:]}")
-    return proc.stderr
-
-
-def _loudnorm_stats(src: Path, audio_filter: str) -> dict:
-    err = _run_ffmpeg(["-i", str(src), "-af", audio_filter, "-f", "null", "-"])
-    return json.loads(err[err.rfind("{"): err.rfind("}") + 1])
