@@ -46,13 +46,16 @@ print(json.dumps({"speak_s": t2 - t1, "cold_s": t2 - t0, "duration": track.durat
 
 
 def scripts() -> dict[str, dict]:
+    """The example sheet's Mandarin cream (HB-1001) and English laptop stand (EN-4004), written for 30 s at
+    rates close to what espeak-ng and hibari measure, so every run speaks exactly the same text."""
     sys.path.insert(0, str(ROOT))
     from generator.models import Brief
     from generator.script.template_writer import TemplateWriter
-    from tests.test_voice_engines import CREAM, STAND
+    from generator.sheets import read_sheet
 
-    return {"zh": TemplateWriter(4.9).write(CREAM, Brief(duration=30), 1).model_dump(mode="json"),
-            "en": TemplateWriter(3.3).write(STAND, Brief(duration=30), 1).model_dump(mode="json")}
+    products = {p.sku: p for p in read_sheet(ROOT / "examples" / "products.csv").products}
+    return {"zh": TemplateWriter(4.9).write(products["HB-1001"], Brief(duration=30), 1).model_dump(mode="json"),
+            "en": TemplateWriter(3.3).write(products["EN-4004"], Brief(duration=30), 1).model_dump(mode="json")}
 
 
 def run_worker(checkout: Path, engine: str, script: dict, workers: int | None) -> dict:

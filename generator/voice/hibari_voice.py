@@ -32,6 +32,7 @@ from generator.voice.timing import measure_rate
 DEFAULT_VOICE = "heart"
 DURATION_TENSOR = "/Cast_32_output_0"  # per-phoneme durations (hibari-tts 0.2.x graph)
 MAX_PHONEMES = 400  # hibari's own limit per model call; longer sentences are spoken without word timings
+SENTENCE_GAP = 0.35  # seconds of silence between two sentences of one line
 _load_lock = threading.Lock()
 
 
@@ -114,9 +115,7 @@ def _synthesize(model: _Model, text: str, speed: float) -> tuple[np.ndarray, lis
     from hibari.tts import Hibari
 
     rng = np.random.default_rng(zlib.crc32(text.encode("utf-8")))  # the same line always sounds the same
-    pieces: list[np.ndarray] = []
-    words: list[tuple[str, float, float]] = []
-    offset = 0
+    pieces: list[tuple[np.ndarray, list[tuple[str, float, float]]]] = []  # audio, word times inside it
     for sentence in Hibari.split_sentences(text):
         phonemes, spans = _sentence(model, sentence)
         chunks = _clauses(phonemes) if len(phonemes) > MAX_PHONEMES else [phonemes]
@@ -131,12 +130,36 @@ def _synthesize(model: _Model, text: str, speed: float) -> tuple[np.ndarray, lis
                                            "speed": np.asarray([speed], np.float32)})
             lh, th, ln, lr, phi, f0 = (o[0] for o in out[:6])
             audio = dsp.synth(lh, th, ln, lr, phi, f0, rng)
-            if model.has_durations and spans:
-                words += _word_times(spans, keep, np.asarray(out[6]).reshape(-1), f0.shape[-1], offset)
-            pieces.append(audio)
-            offset += audio.size
-    audio = np.concatenate(pieces) if pieces else np.zeros(int(0.2 * dsp.SR), np.float32)
-    return audio, words
+            words = (_word_times(spans, keep, np.asarray(out[6]).reshape(-1), f0.shape[-1])
+                     if model.has_durations and spans else [])
+            pieces.append((audio, words))
+    if not pieces:
+        return np.zeros(int(0.2 * dsp.SR), np.float32), []
+    return _join(pieces, dsp.SR)
+
+
+def _join(pieces: list[tuple[np.ndarray, list[tuple[str, float, float]]]], rate: int
+          ) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
+    """Sentences back to back with a natural pause: each model call pads its sentence with ~0.4 s of silence
+    at both ends, which would leave 0.8 s between two sentences of one line. Word times move with the cuts."""
+    from generator.voice.audio import SILENCE_THRESHOLD
+
+    keep = int(SENTENCE_GAP / 2 * rate)
+    audio_out: list[np.ndarray] = []
+    words_out: list[tuple[str, float, float]] = []
+    offset = 0
+    for i, (audio, words) in enumerate(pieces):
+        loud = np.flatnonzero(np.abs(audio) > SILENCE_THRESHOLD)
+        first, last = (int(loud[0]), int(loud[-1]) + 1) if loud.size else (0, audio.size)
+        cut_front = max(0, first - keep) if i > 0 else 0
+        stop = min(audio.size, last + keep) if i < len(pieces) - 1 else audio.size
+        kept = audio[cut_front:stop]
+        shift = (offset - cut_front) / rate
+        end = (offset + kept.size) / rate
+        words_out += [(w, round(min(a + shift, end), 3), round(min(b + shift, end), 3)) for w, a, b in words]
+        audio_out.append(kept)
+        offset += kept.size
+    return np.concatenate(audio_out), words_out
 
 
 def _clauses(phonemes: str) -> list[str]:
@@ -151,10 +174,10 @@ def _clauses(phonemes: str) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
-def _word_times(spans: list[tuple[str, int, int]], keep: list[int], durations: np.ndarray, frames: int,
-                offset: int) -> list[tuple[str, float, float]]:
-    """Seconds of each word from the per-phoneme durations (id 0 pads both ends; durations are in units of
-    frames / sum(durations) hops of 300 samples)."""
+def _word_times(spans: list[tuple[str, int, int]], keep: list[int], durations: np.ndarray, frames: int
+                ) -> list[tuple[str, float, float]]:
+    """Seconds of each word in its model call's audio, from the per-phoneme durations (id 0 pads both ends;
+    durations are in units of frames / sum(durations) hops of 300 samples)."""
     from hibari import dsp
 
     if durations.size != len(keep) + 2 or durations.sum() <= 0:
@@ -165,8 +188,7 @@ def _word_times(spans: list[tuple[str, int, int]], keep: list[int], durations: n
     for word, first, end in spans:
         ids = [index_of[c] for c in range(first, end) if c in index_of]
         if ids:
-            start, stop = (offset + edges[ids[0]]) / dsp.SR, (offset + edges[ids[-1] + 1]) / dsp.SR
-            out.append((word, round(start, 3), round(stop, 3)))
+            out.append((word, edges[ids[0]] / dsp.SR, edges[ids[-1] + 1] / dsp.SR))
     return out
 
 
