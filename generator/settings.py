@@ -35,7 +35,7 @@ class Settings(BaseSettings):
 
     out: Path = Field(default=Path("out"), description="root folder of all outputs (DAIHUO_OUT)")
     writer: str = "template"
-    voice: str = "espeak"
+    voice: str = Field(default="auto", description="auto, hibari, espeak, openai or edge (docs/voice.md)")
     host: str = "none"
     # Digital host engine `http`: a GPU talking-head server (contract in docs/host_and_loop.md).
     host_url: str | None = None
@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     tts_timeout: float = 30.0
     edge_voice: str = Field(default="", description="edge-tts voice name; default one per language")
     edge_proxy: str | None = None
+    # Voice choice (docs/voice.md).
+    voice_auto_order: str = Field(default="openai,edge,offline", description="what --voice auto tries, in order")
+    voice_probe_timeout: float = Field(default=1.5, description="seconds --voice auto waits on a voice service")
+    hibari_voice: str = Field(default="heart", description="hibari voice; only heart ships inside the package")
     # Rendering.
     renderer: str = Field(default="direct", description="direct (yuv420p straight into ffmpeg) or moviepy")
     encoder: str = Field(default="auto", description="auto (h264_nvenc when present, else libx264), libx264, h264_nvenc")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,9 @@ EXAMPLE_SHEET = ROOT / "examples" / "products.csv"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The suite is offline by design: `--voice auto` must not pick an online voice because some CI machine
+    # happens to reach one. Child processes (the CLI, workers, servers) inherit this.
+    os.environ.setdefault("DAIHUO_VOICE_AUTO_ORDER", "offline")
     missing = [tool for tool in ("ffmpeg", "ffprobe", "espeak-ng") if shutil.which(tool) is None]
     if missing:
         raise pytest.UsageError(f"missing system tools {missing}: run `make test` (it installs them)")

@@ -23,6 +23,7 @@ from generator.script.llm_prompts import (
 )
 from generator.script.llm_schema import ReplyError, json_schema, parse_reply
 from generator.script.similarity import char_ngrams, jaccard, normalize, script_similarity, text_similarity
+from generator.voice.timing import SpeechTiming
 
 SHEET = Product(sku="S1", title="Thermal mug 450ml", brand="Kettlo", category="home", price=25.9,
                 selling_points=["Keeps drinks hot for 12 hours", "Leak-proof lid"], language="en")
@@ -101,7 +102,11 @@ def test_sanitize_product_removes_instructions_and_contacts():
 # -- budget -----------------------------------------------------------------------------------------
 def test_budget_counts_and_trims():
     assert count_units("保湿，面霜！", "zh") == 4 and count_units("keep it hot", "en") == 3
-    assert budget_units(30, "zh", 4.0) == int((30 - 1.2 - 0.3 * 9) * 4.0)
+    # A six-beat, nine-line script of exactly the budget fits 30 s by the track's own timing model.
+    budget = budget_units(30, "zh", 4.0)
+    per_line = "好" * (budget // 9)
+    beats = [[per_line] * n for n in (2, 2, 2, 1, 1, 1)]
+    assert 27 < SpeechTiming("zh", 4.0).seconds(beats) <= 30
     s = script_of("a b c", "d e f g", "h i", "j k", "l", "m")
     s.beats[2].lines += [Line(text="one two three four five"), Line(text="six")]
     trimmed, notes = trim_to_budget(s, 14)

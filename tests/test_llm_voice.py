@@ -74,13 +74,14 @@ def test_openai_voice_falls_back_to_espeak_and_stays_there(server, tmp_path):
     assert asked == 2  # one try plus the client's one retry
     voice.speak("点下方购物车。", "zh", tmp_path / "b.wav")
     assert len(server.requests) == asked  # the rest of the job does not wait on a dead endpoint
-    assert voice.notes and "espeak-ng spoke the rest of the job" in voice.notes[0]
+    assert voice.notes and "the offline voice spoke the rest of the job" in voice.notes[0]
 
 
 def test_openai_voice_unreachable_falls_back(tmp_path):
     voice = OpenAIVoice(voice_settings(closed_port_url()))
     line = voice.speak("Tap the cart below.", "en", tmp_path / "c.wav")
-    assert voice.engine == "espeak (fallback from openai: connection error)"
+    assert voice.engine == "hibari (fallback from openai: connection error)"  # English's offline voice
+    assert line.engine == voice.engine and line.voice == "heart"
     assert line.duration > 0.3
 
 

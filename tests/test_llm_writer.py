@@ -12,6 +12,7 @@ import pytest
 
 from generator.models import BEAT_ORDER, Brief, Product
 from generator.platforms import get_preset
+from generator.script.llm_budget import budget_units
 from generator.script.openai_writer import OpenAIWriter
 from generator.script.similarity import pairwise
 from generator.settings import Settings
@@ -305,7 +306,8 @@ def test_over_budget_goes_back_then_is_trimmed(server, tmp_path):
     too_long = json.dumps(data, ensure_ascii=False)
     server.queue(chat_reply(too_long), chat_reply(too_long))
     script = make_writer(server, tmp_path).write(PRODUCT, BRIEF, 1)
-    assert "shorten it to at most 73 characters" in server.chat_requests()[1].messages[-1]["content"]
+    budget = budget_units(BRIEF.duration, "zh", rate("zh"))  # the voice track's timing model at this rate
+    assert f"shorten it to at most {budget} characters" in server.chat_requests()[1].messages[-1]["content"]
     assert len(script.beats[2].lines) == 1  # trimmed by beats
     assert any(n.startswith("budget: dropped a demo line") for n in script.notes)
 

@@ -55,7 +55,7 @@ def test_spoken_script_fits_the_duration(product: Product, duration: int, tmp_pa
     """Written at the real voice's rate, then really spoken: the voice track (measured from the wav, pauses and
     all) fits the clip and fills most of it."""
     voice = EspeakVoice()
-    script = TemplateWriter(rate=voice.chars_per_second).write(product, Brief(duration=duration), 1)
+    script = TemplateWriter(voice.chars_per_second).write(product, Brief(duration=duration), 1)
     track = speak_script(script, voice, tmp_path, music=None)
     with wave.open(track.path, "rb") as wav:
         spoken = wav.getnframes() / wav.getframerate()

@@ -10,6 +10,7 @@ import pytest
 
 from generator.models import Beat, Line, Script
 from generator.voice.espeak import EspeakVoice
+from generator.voice.loudness import measure
 from generator.voice.track import speak_script, speakable
 from tests.helpers import integrated_loudness
 
@@ -47,6 +48,8 @@ def test_loudness_is_normalised(track_with_music) -> None:
     measured = integrated_loudness(Path(track_with_music.path))
     assert -17.0 <= measured <= -15.0, measured
     assert track_with_music.loudness_lufs == pytest.approx(measured, abs=0.5)
+    _, true_peak = measure(Path(track_with_music.path))
+    assert true_peak <= -1.0, f"true peak {true_peak} dBTP"
 
 
 def test_music_fills_pauses_but_sits_under_speech(track_with_music) -> None:

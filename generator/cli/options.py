@@ -19,7 +19,7 @@ Duration = Annotated[int, typer.Option(min=5, max=180, help="target length in se
 Lang = Annotated[str | None, typer.Option(help="zh|en|id|ms|th|vi; default: each product's own 语言 column")]
 Job = Annotated[str | None, typer.Option(help="job name (default: the sheet's file name)")]
 Writer = Annotated[str | None, typer.Option(help="script writer: template (offline) or openai")]
-Voice = Annotated[str | None, typer.Option(help="voice engine: espeak (offline), openai or edge")]
+Voice = Annotated[str | None, typer.Option(help="voice engine: auto (best reachable; default), hibari (offline English), espeak (offline), openai or edge")]
 Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (or a sprite folder name), or http")]
 Compliance = Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")]
 Music = Annotated[bool, typer.Option(help="background music ducked under the voice")]
@@ -63,6 +63,10 @@ def brief_from_options(
     if learn is not None:
         check_insights(learn)
     settings = get_settings()
+    from generator.voice.registry import ENGINES
+
+    if (voice or settings.voice) not in ENGINES:
+        raise typer.BadParameter(f"use one of {', '.join(ENGINES)}", param_hint="--voice (or DAIHUO_VOICE)")
     return Brief(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,

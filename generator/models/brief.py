@@ -15,7 +15,7 @@ class Brief(BaseModel):
     duration: int = Field(default=30, ge=5, le=180, description="target seconds; 15, 30 or 60 usual")
     variants: int = Field(default=1, ge=1, le=20)
     writer: str = "template"
-    voice: str = "espeak"
+    voice: str = "auto"
     host: str = "none"
     compliance: CompliancePolicy = "fix"
     music: bool = True

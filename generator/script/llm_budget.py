@@ -1,49 +1,30 @@
 """The duration budget: how much narration fits the target seconds, and trimming a script to it (pure).
 
-Chinese and Thai are counted in characters (letters and digits, no punctuation), the space-separated
-languages in words, the same units as VoiceEngine.chars_per_second reports.
+Units, pauses and rates come from the one speech-timing model (generator.voice.timing): characters for
+Chinese and Thai, words otherwise, the same units as VoiceEngine.chars_per_second reports.
 """
 
 from __future__ import annotations
 
-import unicodedata
+from generator.models import BEAT_ORDER, Language, Script
+from generator.voice.timing import counts_characters, rate_of, speech_units, unit_name
 
-from generator.models import Language, Script
-
-CHAR_LANGUAGES: tuple[Language, ...] = ("zh", "th")
-# Typical rates of a lively host, used when no voice engine measured one (units per second).
-DEFAULT_RATES: dict[str, float] = {"zh": 4.5, "th": 6.0, "en": 2.6, "id": 2.3, "ms": 2.3, "vi": 3.0}
-# Seconds of silence the voice track adds: lead-in and tail, and per line (generator.voice.track); kept
-# equal to the template writer's budget so both writers fill a clip alike.
-FIXED_OVERHEAD = 1.2
-PAUSE_PER_LINE = 0.3
+__all__ = ["budget_units", "count_units", "counts_characters", "script_units", "trim_to_budget", "unit_name"]
 # How far over the budget a reply may run before it goes back to the model.
 TOLERANCE = 1.15
 # Beats whose extra lines go first when trimming (the hook, offer and call to action are kept whole).
 TRIM_ORDER = ("proof", "demo", "pain", "offer", "hook", "cta")
 
 
-def counts_characters(language: Language) -> bool:
-    return language in CHAR_LANGUAGES
-
-
-def unit_name(language: Language) -> str:
-    return "characters" if counts_characters(language) else "words"
-
-
 def count_units(text: str, language: Language) -> int:
-    if counts_characters(language):
-        return sum(1 for ch in text if unicodedata.category(ch)[0] in "LN")
-    return len(text.split())
+    return speech_units(text, language)
 
 
 def budget_units(duration: float, language: Language, rate: float | None = None) -> int:
-    """Most narration units that fit `duration` seconds at `rate` units per second, after the pauses the
-    voice track puts around lines (the same overheads the template writer budgets with)."""
-    r = rate if rate and rate > 0 else DEFAULT_RATES.get(language, 2.5)
+    """Most narration units that fit `duration` seconds at `rate` units per second (a typical host's when
+    None), after the silences the voice track puts around the lines of a six-beat script."""
     expected_lines = 6 + int(duration // 10)
-    speaking = duration - FIXED_OVERHEAD - PAUSE_PER_LINE * expected_lines
-    return max(8, int(max(speaking, duration * 0.5) * r))
+    return rate_of(rate, language).budget_units(duration, beats=len(BEAT_ORDER), lines=expected_lines)
 
 
 def script_units(script: Script) -> int:

@@ -212,13 +212,13 @@ class OpenAIWriter:
         return script, problems, notes
 
     def _rate(self, language: Language, brief: Brief) -> float | None:
-        """Speaking rate of the voice that will read the script: the one given, else the brief's engine's."""
+        """Speaking rate of the voice that will read the script, as handed in (None: a typical host's)."""
         if self.rate is None:
-            return None  # no voice handed in: the typical rate will do
+            return None
         if language not in self._rates:
             try:
                 self._rates[language] = self.rate(language)
-            except Exception:  # noqa: BLE001 - the voice cannot measure itself here: the typical rate will do
+            except Exception:  # noqa: BLE001 - no usable voice here: the typical rate will do
                 self._rates[language] = None
         return self._rates[language]
 

@@ -14,7 +14,7 @@ def get_writer(name: str, settings: Settings, *, rate: Callable[[Language], floa
     if name == "template":
         from generator.script.template_writer import TemplateWriter
 
-        return TemplateWriter(rate=rate)
+        return TemplateWriter(rate)
     if name == "openai":
         from generator.script.openai_writer import OpenAIWriter
 

@@ -17,18 +17,14 @@ import yaml
 from jinja2 import Environment, StrictUndefined
 
 from generator.formatting import money
-from generator.models import Beat, Brief, CreativeChoice, Language, Line, Product, Script
+from generator.models import Beat, Brief, CreativeChoice, Line, Product, Script
 from generator.models.creative import hook_angle
 from generator.script.copywriting import platform_copy, titles_taken
 from generator.settings import PROMPTS_DIR
-from generator.voice.espeak import text_units
+from generator.voice.timing import SpeechTiming, rate_of
 
 TEMPLATE_LANGUAGES = ("zh", "en")
 _env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-
-# Seconds of pauses the voice track adds around lines (see generator.voice.track), per line on average.
-PAUSE_PER_LINE = 0.3
-FIXED_OVERHEAD = 1.2
 
 
 @cache
@@ -101,22 +97,17 @@ def _spec_texts(product: Product, language: str) -> list[str]:
 
 
 class TemplateWriter:
+    """`chars_per_second`: the speaking rate of the voice that will read the scripts (a number, or a function
+    of the language such as VoiceEngine.chars_per_second); without it, a typical neural host's rate."""
+
     name = "template"
 
-    def __init__(self, chars_per_second: float | None = None, *,
-                 rate: Callable[[Language], float] | None = None) -> None:
-        """CHARS_PER_SECOND fixes the speaking rate; RATE gives it per language (the job's voice engine)."""
+    def __init__(self, chars_per_second: float | Callable[[str], float] | None = None) -> None:
         self._cps = chars_per_second
-        self._rate_of = rate
 
-    def _rate(self, language: str) -> float:
-        if self._cps:
-            return self._cps
-        if self._rate_of is not None:
-            return self._rate_of(language)  # type: ignore[arg-type]
-        from generator.voice.espeak import EspeakVoice
-
-        return EspeakVoice().chars_per_second(language)  # type: ignore[arg-type]
+    def timing(self, language: str) -> SpeechTiming:
+        rate = self._cps(language) if callable(self._cps) else self._cps
+        return rate_of(rate, language)
 
     def write(self, product: Product, brief: Brief, variant: int, *, siblings: Sequence[Script] = (),
               choice: CreativeChoice | None = None) -> Script:
@@ -157,8 +148,7 @@ class TemplateWriter:
 
         chosen = fit_to_budget(
             hook=hook, pain=pain, demos=[d for d in demos if d], proofs=[p for p in proofs if p],
-            offer=offer, cta=cta, language=template_language,
-            rate=self._rate(template_language), duration=brief.duration,
+            offer=offer, cta=cta, timing=self.timing(template_language), duration=brief.duration,
         )
         beats = _assemble(chosen, product)
         script = Script(
@@ -173,30 +163,27 @@ class TemplateWriter:
 
 def fit_to_budget(
     *, hook: Line | None, pain: Line | None, demos: list[Line], proofs: list[Line], offer: Line | None,
-    cta: Line | None, language: str, rate: float, duration: float,
+    cta: Line | None, timing: SpeechTiming, duration: float,
 ) -> dict[str, list[Line]]:
-    """Choose which lines to keep so that the spoken length fits `duration` seconds.
+    """Choose which lines to keep so that the voice track fits `duration` seconds, as the timing model
+    predicts it: the engine's rate and the track's real pauses for the beats these lines make.
 
     The spine (hook, first selling point, offer, call to action) is always kept; then the optional lines are
     added in order of value (more selling points, the pain point, specs) while they still fit.
     """
 
-    def seconds(line: Line) -> float:
-        return text_units(line.text, language) / rate + PAUSE_PER_LINE
+    def seconds(chosen: dict[str, list[Line]]) -> float:
+        return timing.seconds([[line.text for line in lines] for lines in _beat_lines(chosen)])
 
     chosen: dict[str, list[Line]] = {
         "hook": [hook] if hook else [], "pain": [], "demo": demos[:1], "proof": [],
         "offer": [offer] if offer else [], "cta": [cta] if cta else [],
     }
-    used = FIXED_OVERHEAD + sum(seconds(line) for lines in chosen.values() for line in lines)
     # Too long even for the spine (short clips): speak the short caption form of the longest lines.
     for beat in ("offer", "hook", "cta", "demo"):
-        if used <= duration:
+        if seconds(chosen) <= duration:
             break
-        for i, line in enumerate(chosen[beat]):
-            short = Line(text=line.shown, caption=line.shown, keywords=line.keywords)
-            used += seconds(short) - seconds(line)
-            chosen[beat][i] = short
+        chosen[beat] = [Line(text=line.shown, caption=line.shown, keywords=line.keywords) for line in chosen[beat]]
     optional: list[tuple[str, Line]] = []
     optional += [("demo", d) for d in demos[1:2]]
     optional += [("pain", pain)] if pain else []
@@ -204,11 +191,22 @@ def fit_to_budget(
     optional += [("demo", d) for d in demos[2:]]
     optional += [("proof", p) for p in proofs[1:3]]
     for beat, line in optional:
-        cost = seconds(line)
-        if used + cost <= duration:
-            chosen[beat].append(line)
-            used += cost
+        trial = {**chosen, beat: [*chosen[beat], line]}
+        if seconds(trial) <= duration:
+            chosen = trial
     return chosen
+
+
+def _beat_lines(chosen: dict[str, list[Line]]) -> list[list[Line]]:
+    """The lines of each beat _assemble will make, in order (every selling point is a beat of its own)."""
+    beats: list[list[Line]] = []
+    for kind in ("hook", "pain", "demo", "proof", "offer", "cta"):
+        lines = chosen[kind]
+        if kind == "demo":
+            beats += [[line] for line in lines]
+        elif lines:
+            beats.append(lines)
+    return beats
 
 
 def _assemble(chosen: dict[str, list[Line]], product: Product) -> list[Beat]:

@@ -1,21 +1,20 @@
 """Voice engine `edge`: Microsoft Edge's online neural voices through the edge-tts package, with its word
-boundaries (start and end of every word) for caption timing. Needs internet; falls back to espeak-ng when the
-service cannot be reached, and after the first failure speaks the rest of the job with espeak-ng directly.
+boundaries (start and end of every word) for caption timing. Needs internet; falls back to the offline voice
+(hibari for English, espeak-ng otherwise) when the service cannot be reached, and after the first failure
+speaks the rest of the job offline directly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 from pathlib import Path
 
 from generator.models import Language
 from generator.settings import Settings, get_settings
 from generator.voice.base import SpokenLine, VoiceEngine
-from generator.voice.openai_tts import NEURAL_RATES, AudioError, write_wav
-
-log = logging.getLogger(__name__)
+from generator.voice.network import AudioError, NetworkFallback, write_wav
+from generator.voice.timing import TYPICAL_RATES
 
 # One natural default voice per script language (override with DAIHUO_EDGE_VOICE).
 DEFAULT_VOICES: dict[str, str] = {
@@ -30,28 +29,16 @@ def rate_arg(speed: float) -> str:
     return f"{round((speed - 1.0) * 100):+d}%"
 
 
-class EdgeVoice:
+class EdgeVoice(NetworkFallback):
     name = "edge"
+    service = "edge"
 
     def __init__(self, settings: Settings | None = None, *, fallback: VoiceEngine | None = None):
+        super().__init__(fallback)
         s = settings or get_settings()
         self.voice_override = s.edge_voice
         self.proxy = s.edge_proxy
         self.timeout = s.tts_timeout
-        self._fallback = fallback
-        self.down: str | None = None
-        self.notes: list[str] = []
-
-    @property
-    def engine(self) -> str:
-        return "edge" if self.down is None else f"espeak (fallback from edge: {self.down})"
-
-    def _espeak(self) -> VoiceEngine:
-        if self._fallback is None:
-            from generator.voice.espeak import EspeakVoice
-
-            self._fallback = EspeakVoice()
-        return self._fallback
 
     def voice_for(self, language: Language) -> str:
         return self.voice_override or DEFAULT_VOICES.get(language, DEFAULT_VOICES["en"])
@@ -61,10 +48,8 @@ class EdgeVoice:
             try:
                 return self._speak(text, language, out_path, speed)
             except Exception as exc:  # noqa: BLE001 - aiohttp, edge-tts and timeout errors all mean "unreachable"
-                self.down = f"{type(exc).__name__}: {exc}"[:160]
-                self.notes.append(f"edge voice unavailable ({self.down}); espeak-ng spoke the rest of the job")
-                log.warning("edge-tts failed (%s); falling back to espeak-ng", self.down)
-        return self._espeak().speak(text, language, out_path, speed=speed)
+                self.give_up(f"{type(exc).__name__}: {exc}"[:160])
+        return self.speak_offline(text, language, out_path, speed)
 
     def _speak(self, text: str, language: Language, out_path: Path, speed: float) -> SpokenLine:
         import edge_tts  # imported here: only this engine needs it
@@ -92,9 +77,10 @@ class EdgeVoice:
         if not audio:
             raise AudioError("edge-tts returned no audio")
         duration = write_wav(audio, out_path)
-        return SpokenLine(path=str(out_path), duration=duration, words=words)
+        return SpokenLine(path=str(out_path), duration=duration, words=words, engine=self.name,
+                          voice=self.voice_for(language))
 
     def chars_per_second(self, language: Language) -> float:
         if self.down is not None:
-            return self._espeak().chars_per_second(language)
-        return NEURAL_RATES.get(language, 2.5)
+            return self.fallback().chars_per_second(language)
+        return TYPICAL_RATES.get(language, 2.5)

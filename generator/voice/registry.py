@@ -1,12 +1,30 @@
-"""Voice engines by name (settings `voice=` / `--voice`); only the bootstrap calls this."""
+"""Voice engines by name (settings `voice=` / `--voice`). Building one is cheap: models load and services are
+probed on the first line spoken, so commands that never speak pay nothing."""
 
 from __future__ import annotations
 
+from generator.errors import DaihuoError
 from generator.settings import Settings
 from generator.voice.base import VoiceEngine
 
+ENGINES = ("auto", "hibari", "espeak", "openai", "edge")
+
+
+class UnknownVoice(DaihuoError, ValueError):
+    default_fix = f"choose one of {', '.join(ENGINES)}"
+
 
 def get_voice(name: str, settings: Settings) -> VoiceEngine:
+    """Only the bootstrap calls this."""
+    s = settings
+    if name == "auto":
+        from generator.voice.auto import AutoVoice
+
+        return AutoVoice(s)
+    if name == "hibari":
+        from generator.voice.hibari_voice import HibariVoice
+
+        return HibariVoice(s.hibari_voice)
     if name == "espeak":
         from generator.voice.espeak import EspeakVoice
 
@@ -14,9 +32,9 @@ def get_voice(name: str, settings: Settings) -> VoiceEngine:
     if name == "openai":
         from generator.voice.openai_tts import OpenAIVoice
 
-        return OpenAIVoice(settings)
+        return OpenAIVoice(s)
     if name == "edge":
         from generator.voice.edge_tts_voice import EdgeVoice
 
-        return EdgeVoice(settings)
-    raise ValueError(f"unknown voice engine '{name}'; choose espeak, openai or edge")
+        return EdgeVoice(s)
+    raise UnknownVoice(f"unknown voice engine '{name}'")

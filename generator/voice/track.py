@@ -2,16 +2,15 @@
 
 Lines are placed back to back with short pauses (longer between beats), so every caption knows exactly when
 its line is spoken. Music, when asked for, loops under the whole track and dips under speech. The mix is
-normalised to -16 LUFS integrated (the usual target for mobile short video) by ffmpeg's loudnorm in two
-passes, which also keeps true peaks under -1.5 dBTP.
+normalised to -16 LUFS integrated (generator.voice.loudness). Lines are spoken concurrently (a bounded thread
+pool) and placed in script order, so timings do not depend on which line finished first.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -19,16 +18,17 @@ from pydub import AudioSegment
 
 from generator.errors import DaihuoError
 from generator.models import LineTiming, Script, VoiceTrack
-from generator.voice.base import VoiceEngine
+from generator.voice.audio import read_mono, resample, trim_silence
+from generator.voice.base import SpokenLine, VoiceEngine
+from generator.voice.loudness import TARGET_LUFS, normalise_loudness
+from generator.voice.timing import LEAD_IN, gaps, speakable
+
+__all__ = ["speak_script", "speakable", "normalise_loudness", "VoiceError", "RATE", "TARGET_LUFS"]
 
 RATE = 48000
-TARGET_LUFS = -16.0
-LEAD_IN = 0.35
-PAUSE_IN_BEAT = 0.22
-PAUSE_BETWEEN_BEATS = 0.45
-TAIL = 0.8
 MUSIC_GAIN_DB = -28.0
 DUCK_DB = -8.0
+MAX_LINE_WORKERS = 4
 
 
 class VoiceError(DaihuoError, RuntimeError):
@@ -40,30 +40,44 @@ def _to_array(segment: AudioSegment) -> np.ndarray:
     return np.array(seg.get_array_of_samples(), dtype=np.float32) / 32768.0
 
 
+def speak_lines(engine: VoiceEngine, texts: list[str], language: str, work_dir: Path, *, speed: float = 1.0,
+                workers: int | None = None) -> list[SpokenLine]:
+    """Every line spoken into work_dir/lineNNN.wav, several at once (a bounded pool), returned in order."""
+    count = workers or min(MAX_LINE_WORKERS, os.cpu_count() or 2)
+
+    def one(k: int) -> SpokenLine:
+        return engine.speak(texts[k], language, work_dir / f"line{k:03d}.wav", speed=speed)  # type: ignore[arg-type]
+
+    if count <= 1 or len(texts) <= 1:
+        return [one(k) for k in range(len(texts))]
+    with ThreadPoolExecutor(max_workers=min(count, len(texts)), thread_name_prefix="voice-line") as pool:
+        return list(pool.map(one, range(len(texts))))
+
+
 def speak_script(
     script: Script, engine: VoiceEngine, work_dir: Path, *, music: Path | None = None, speed: float = 1.0,
+    workers: int | None = None,
 ) -> VoiceTrack:
     """Speak every line of `script`, place them on one timeline and write `work_dir/voice.wav`."""
     work_dir.mkdir(parents=True, exist_ok=True)
+    lines = script.lines()
+    spoken = speak_lines(engine, [speakable(line.text, script.language) for line in lines], script.language,
+                         work_dir, speed=speed, workers=workers)
     pieces: list[np.ndarray] = [np.zeros(int(LEAD_IN * RATE), dtype=np.float32)]
     cursor = LEAD_IN
     timings: list[LineTiming] = []
-    index = 0
-    for b, beat in enumerate(script.beats):
-        for i, line in enumerate(beat.lines):
-            spoken = engine.speak(speakable(line.text, script.language), script.language, work_dir / f"line{index:03d}.wav", speed=speed)
-            audio = _trim_silence(_to_array(AudioSegment.from_file(spoken.path)))
-            start, end = cursor, cursor + len(audio) / RATE
-            timings.append(LineTiming(
-                index=index, text=line.text, caption=line.shown, start=round(start, 3), end=round(end, 3),
-                words=[(w, start + ws, start + we) for w, ws, we in spoken.words],
-            ))
-            pieces.append(audio)
-            last = b == len(script.beats) - 1 and i == len(beat.lines) - 1
-            pause = TAIL if last else (PAUSE_IN_BEAT if i < len(beat.lines) - 1 else PAUSE_BETWEEN_BEATS)
-            pieces.append(np.zeros(int(pause * RATE), dtype=np.float32))
-            cursor = end + pause
-            index += 1
+    for index, (line, said, pause) in enumerate(zip(lines, spoken, gaps([len(b.lines) for b in script.beats]),
+                                                    strict=True)):
+        native, native_rate = read_mono(Path(said.path))
+        trimmed, cut = trim_silence(native, native_rate)
+        audio = resample(trimmed, native_rate, RATE)
+        start, end = cursor, cursor + len(audio) / RATE
+        timings.append(LineTiming(
+            index=index, text=line.text, caption=line.shown, start=round(start, 3), end=round(end, 3),
+            words=_place_words(said.words, start - cut, start, end),
+        ))
+        pieces += [audio, np.zeros(int(pause * RATE), dtype=np.float32)]
+        cursor = end + pause
     speech = np.concatenate(pieces)
     mix = speech if music is None else speech + _ducked_music(music, timings, len(speech))
     raw = work_dir / "voice.raw.wav"
@@ -72,33 +86,39 @@ def speak_script(
     lufs = normalise_loudness(raw, out)
     raw.unlink(missing_ok=True)
     return VoiceTrack(
-        path=str(out), duration=round(len(speech) / RATE, 3), lines=timings, engine=getattr(engine, "engine", engine.name),
-        loudness_lufs=lufs, music=str(music) if music else None,
+        path=str(out), duration=round(len(speech) / RATE, 3), lines=timings,
+        engine=_label([s.engine for s in spoken], getattr(engine, "engine", engine.name)),
+        voice=_label([s.voice for s in spoken], ""), loudness_lufs=lufs, music=str(music) if music else None,
     )
 
 
-_HASHTAG = re.compile(r"[#＃]\S+")
-_YUAN = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)(\s*元)?")
+def _place_words(words: list[tuple[str, float, float]], shift: float, start: float, end: float
+                 ) -> list[tuple[str, float, float]]:
+    """Word times from the engine's file onto the track: moved by where the trimmed line landed, kept inside it."""
+    placed = []
+    for word, ws, we in words:
+        a = min(max(start, shift + ws), end)
+        b = min(max(a, shift + we), end)
+        placed.append((word, round(a, 3), round(b, 3)))
+    return placed
 
 
-def speakable(text: str, language: str) -> str:
-    """What the voice should read: no hashtags; ¥89 read as 89元 / 89 yuan."""
-    text = _HASHTAG.sub("", text)
-    text = _YUAN.sub(r"\1元" if language == "zh" else r"\1 yuan", text)
-    return text.strip() or "。"
+def _label(names: list[str], default: str) -> str:
+    """What spoke the track: one name, or each distinct one in order of first use (a fallback mid-job)."""
+    seen = [n for i, n in enumerate(names) if n and n not in names[:i]]
+    return "; ".join(seen) if seen else default
 
 
-def _trim_silence(audio: np.ndarray, threshold: float = 0.01) -> np.ndarray:
-    """espeak pads each file with silence; trim it so our own pauses set the rhythm."""
-    loud = np.flatnonzero(np.abs(audio) > threshold)
-    if loud.size == 0:
-        return audio[: int(0.2 * RATE)]
-    pad = int(0.03 * RATE)
-    return audio[max(0, loud[0] - pad): loud[-1] + pad]
+@lru_cache(maxsize=4)
+def _music_bed(path: str, _mtime: float) -> np.ndarray:
+    """The decoded music file, once per process (every variant of a batch uses the same bed)."""
+    bed = _to_array(AudioSegment.from_file(path))
+    bed.flags.writeable = False
+    return bed
 
 
 def _ducked_music(music: Path, timings: list, length: int) -> np.ndarray:
-    bed = _to_array(AudioSegment.from_file(music))
+    bed = _music_bed(str(music), music.stat().st_mtime)
     if bed.size == 0:
         return np.zeros(length, dtype=np.float32)
     reps = int(np.ceil(length / bed.size))
@@ -107,9 +127,7 @@ def _ducked_music(music: Path, timings: list, length: int) -> np.ndarray:
     gain_db = np.full(length, MUSIC_GAIN_DB, dtype=np.float32)
     for t in timings:
         gain_db[int(t.start * RATE): int(t.end * RATE)] = MUSIC_GAIN_DB + DUCK_DB
-    ramp = int(0.12 * RATE)
-    kernel = np.ones(ramp, dtype=np.float32) / ramp
-    gain_db = np.convolve(gain_db, kernel, mode="same")
+    gain_db = _moving_average(gain_db, int(0.12 * RATE))
     fade = np.ones(length, dtype=np.float32)
     fade_len = min(int(1.0 * RATE), length // 4)
     fade[:fade_len] = np.linspace(0, 1, fade_len)
@@ -117,45 +135,15 @@ def _ducked_music(music: Path, timings: list, length: int) -> np.ndarray:
     return bed * (10 ** (gain_db / 20)) * fade
 
 
+def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
+    """np.convolve(x, ones(width) / width, mode="same") through a running sum: O(n), not O(n·width)."""
+    padded = np.concatenate([np.zeros(width - 1), x.astype(np.float64), np.zeros(width - 1)])
+    sums = np.concatenate([[0.0], np.cumsum(padded)])
+    full = (sums[width:] - sums[:-width]) / width
+    first = (width - 1) // 2
+    return full[first: first + x.size].astype(np.float32)
+
+
 def _write_wav(path: Path, mono: np.ndarray) -> None:
     pcm = (np.clip(mono, -1, 1) * 32767).astype("<i2")
     AudioSegment(pcm.tobytes(), frame_rate=RATE, sample_width=2, channels=1).export(path, format="wav")
-
-
-# Speech from TTS engines has sharp peaks; a gentle compressor first lets loudnorm reach the target in its
-# linear mode instead of being held back by the true-peak ceiling.
-PRE_CHAIN = "acompressor=threshold=-21dB:ratio=4:attack=5:release=80:makeup=3"
-
-
-def normalise_loudness(src: Path, dst: Path, target: float = TARGET_LUFS) -> float:
-    """Two-pass EBU R128 loudnorm to stereo 48 kHz, then a final trim; returns the measured output LUFS."""
-    m = _loudnorm_stats(src, f"{PRE_CHAIN},loudnorm=I={target}:TP=-1.5:LRA=11:print_format=json")
-    apply = (
-        f"{PRE_CHAIN},loudnorm=I={target}:TP=-1.5:LRA=11:measured_I={m['input_i']}:measured_TP={m['input_tp']}:"
-        f"measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}:offset={m['target_offset']}:"
-        "linear=true:print_format=json"
-    )
-    tmp = dst.with_suffix(".tmp.wav")
-    _run_ffmpeg(["-i", str(src), "-af", apply, "-ar", str(RATE), "-ac", "2", str(tmp)])
-    measured = float(_loudnorm_stats(tmp, "loudnorm=print_format=json")["input_i"])
-    if abs(measured - target) > 0.3:
-        # loudnorm held back by the peak ceiling: trim the rest with a limiter guarding the peaks.
-        trimmed = dst.with_suffix(".trim.wav")
-        _run_ffmpeg(["-i", str(tmp), "-af", f"volume={target - measured:.2f}dB,alimiter=limit=0.89:level=false",
-                     "-ar", str(RATE), "-ac", "2", str(trimmed)])
-        os.replace(trimmed, tmp)
-        measured = float(_loudnorm_stats(tmp, "loudnorm=print_format=json")["input_i"])
-    os.replace(tmp, dst)
-    return measured
-
-
-def _run_ffmpeg(args: list[str]) -> str:
-    proc = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-y", *args], capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise VoiceError(f"ffmpeg failed: {proc.stderr[-500:]}")
-    return proc.stderr
-
-
-def _loudnorm_stats(src: Path, audio_filter: str) -> dict:
-    err = _run_ffmpeg(["-i", str(src), "-af", audio_filter, "-f", "null", "-"])
-    return json.loads(err[err.rfind("{"): err.rfind("}") + 1])
