@@ -98,9 +98,9 @@ def platforms_cmd() -> None:
 
 def _register_verbs() -> None:
     """Verbs that live in their own modules attach themselves to the app here."""
-    from generator import cli_compliance, cli_loop, cli_workers
+    from generator import cli_compliance, cli_host, cli_loop, cli_workers
 
-    for module in (cli_compliance, cli_loop, cli_workers):
+    for module in (cli_compliance, cli_host, cli_loop, cli_workers):
         module.register(app)
 
 

@@ -116,16 +116,20 @@ class TextTrack:
 
 
 def text_track(lines: Sequence[LineTiming]) -> TextTrack:
+    """Shapes over time. Where the voice engine gave word timings, each word's shapes fill that word's own
+    span (so pauses inside a line close the mouth); otherwise a line's shapes are spread over the line."""
     starts: list[float] = []
     shapes: list[str] = []
     ends: list[float] = []
-    for line in sorted(lines, key=lambda x: x.start):
-        units = text_units(line.text)
-        span = max(0.0, line.end - line.start)
+    spans = [(w[0], w[1], w[2]) for x in lines for w in x.words] + [(x.text, x.start, x.end) for x in lines
+                                                                     if not x.words]
+    for text, begin, end in sorted(spans, key=lambda x: x[1]):
+        units = text_units(text)
+        span = max(0.0, end - begin)
         total = sum(u.weight for u in units)
         if not units or span <= 0:
             continue
-        t = line.start
+        t = begin
         for unit in units:
             d = span * unit.weight / total
             starts.append(t)
