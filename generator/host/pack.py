@@ -32,6 +32,7 @@ class PhotoPack:
     mouth_box: tuple[int, int, int, int]
     pivot: tuple[float, float]
     face_width: float
+    points: np.ndarray                # (478, 3) face-mesh landmarks on the canvas
     source: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,6 +74,10 @@ def load_photo_pack(folder: Path) -> PhotoPack:
         mouth_box = tuple(int(v) for v in m["mouth_box"])
         pivot = (float(m["pivot"][0]), float(m["pivot"][1]))
         face_width = float(m["face_width"])
+        with np.load(folder / m["landmarks"]) as data:
+            points = data["points"].astype(np.float32)
+    except OSError as exc:
+        raise HostPackError(f"{manifest}: landmarks file unreadable ({exc})") from exc
     except (KeyError, TypeError, IndexError, ValueError) as exc:
         raise HostPackError(f"{manifest}: missing or malformed entry {exc}") from exc
     if base.shape[:2] != (canvas[1], canvas[0]) or mask.shape != base.shape[:2]:
@@ -85,4 +90,4 @@ def load_photo_pack(folder: Path) -> PhotoPack:
             raise HostPackError(f"{manifest}: a patch at ({x}, {y}) reaches outside the canvas")
     return PhotoPack(name=str(m.get("name", folder.name)), folder=folder, canvas=canvas, base=base, head_mask=mask,
                      mouths=mouths, eyes=eyes, mouth_box=mouth_box, pivot=pivot,  # type: ignore[arg-type]
-                     face_width=face_width, source={k: str(v) for k, v in (m.get("source") or {}).items()})
+                     face_width=face_width, points=points, source={k: str(v) for k, v in (m.get("source") or {}).items()})

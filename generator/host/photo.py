@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from generator.host import landmarks as lm
 from generator.host.animation import blink_times
 from generator.host.energy import voice_energy
 from generator.host.pack import PhotoPack
@@ -82,6 +83,11 @@ class PhotoHost:
                          for b in range(self._breath + 1)]
         self._layers = _Layers(pack, self._s, (self._x0, self._y0))
         self.mouth_box = self._to_box(pack.mouth_box)
+        eyes = pack.points[list(lm.EYE_A_UPPER + lm.EYE_A_LOWER + lm.EYE_B_UPPER + lm.EYE_B_LOWER), :2]
+        (x0, y0), (x1, y1) = eyes.min(axis=0), eyes.max(axis=0)
+        pad = 0.06 * (x1 - x0)
+        self.eye_box = self._to_box((round(x0 - pad), round(y0 - pad), round(x1 - x0 + 2 * pad),
+                                     round(y1 - y0 + 2 * pad)))  # both eyes, lids and lashes: for checks
         seed = seed_for(script, voice)
         self._phase = random.Random(seed).uniform(0, 2 * math.pi)
         self._blinks = blink_times(voice.duration + 1.0, seed)
@@ -244,5 +250,8 @@ def _head_alpha(pack: PhotoPack) -> tuple[np.ndarray, tuple[int, int, int, int]]
         sl = np.s_[y:y + patch.shape[0], x:x + patch.shape[1]]
         alpha[sl] = np.maximum(alpha[sl], patch[..., 3])
     ys, xs = np.nonzero(alpha > 3)
-    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    rects = [(x, y, x + p.shape[1], y + p.shape[0]) for p, (x, y) in
+             [*pack.mouths.values(), *(p for ps in pack.eyes.values() for p in ps)]]
+    box = (min(int(xs.min()), *(r[0] for r in rects)), min(int(ys.min()), *(r[1] for r in rects)),
+           max(int(xs.max()) + 1, *(r[2] for r in rects)), max(int(ys.max()) + 1, *(r[3] for r in rects)))
     return alpha[box[1]:box[3], box[0]:box[2]], box
