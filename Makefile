@@ -11,7 +11,9 @@ APT_RUNTIME := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core tesseract-ocr tes
 APT_TEST := redis-server chromium
 DEMO_PLATFORMS ?= douyin,wechat_channels,xiaohongshu
 
-.PHONY: demo test setup test-setup system-runtime system-test lint bench clean
+MEDIAPIPE := mediapipe==0.10.21
+
+.PHONY: demo test setup test-setup system-runtime system-test lint bench clean host-tools host-pack
 
 demo: setup
 	$(BIN)/daihuo make examples/products.csv --platforms $(DEMO_PLATFORMS) --out out/demo
@@ -48,7 +50,18 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps $(MEDIAPIPE)
 	touch $@
+
+# `daihuo host create` needs MediaPipe's face mesh. --no-deps: the wheel's metadata pins numpy<2 and pulls
+# jax/jaxlib/opencv-contrib, which the face mesh does not use; the `host` extra has what it does import.
+host-tools: setup
+	$(BIN)/pip install -q -e '.[host]'
+	$(BIN)/pip install -q --no-deps $(MEDIAPIPE)
+
+# Regenerate the bundled photo host (assets/hosts/photo/) from scikit-image's public-domain `astronaut`.
+host-pack: host-tools
+	$(BIN)/python -m generator.host.default_photo
 
 clean:
 	rm -rf out bench/work

@@ -41,6 +41,7 @@ class Case:
     platform: str  # preset key: douyin is 1080x1920, wechat_channels 1920x1080
     duration: float  # nominal seconds
     host: bool = False
+    host_name: str = "sprite"  # which host when `host`: sprite (drawn) or photo (the bundled photo host)
     x264_preset: str | None = None  # None: the project's setting (veryfast)
     note: str = ""
 
@@ -52,6 +53,7 @@ def all_cases(quick: bool) -> list[Case]:
         Case("landscape", "wechat_channels", short),
         Case("vertical_host", "douyin", short, host=True),
         Case("landscape_host", "wechat_channels", short, host=True),
+        Case("vertical_photo", "douyin", short, host=True, host_name="photo", note="the photo host (issue 14)"),
         Case("vertical_long", "douyin", 2 * short, note="linearity: twice the duration of `vertical`"),
         Case("vertical_peer_settings", "douyin", short, x264_preset="medium",
              note=f"libx264 medium CRF 23, the peer's settings; the peer's {PEER_QUOTED_S:.0f} s is quoted, not measured here"),
@@ -121,7 +123,7 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
 
         layout = "pip" if preset.vertical else "side"
         with _stage(stages, "host"):
-            host = make_host("sprite", voice, script, (preset.width, preset.height), layout, preset.fps,
+            host = make_host(case.host_name, voice, script, (preset.width, preset.height), layout, preset.fps,
                              safe=preset.safe_box())
     with _stage(stages, "layout"):
         timeline = build_timeline(product, script, voice, preset,
@@ -286,6 +288,10 @@ def summarize(cases: list[dict[str, Any]]) -> dict[str, Any]:
             out.update(long_over_short=round(by["vertical_long"]["wall_s"] / v["wall_s"], 3),
                        long_over_short_target=2.1,
                        long_rss_over_short=round(by["vertical_long"]["peak_rss_mb"] / v["peak_rss_mb"], 3))
+    if "vertical_photo" in by:
+        out.update(vertical_photo_ratio=by["vertical_photo"]["ratio"], vertical_photo_ratio_target=1.35,
+                   vertical_photo_cpu_ratio=by["vertical_photo"]["cpu_ratio"],
+                   vertical_photo_peak_rss_mb=by["vertical_photo"]["peak_rss_mb"])
     if "vertical_peer_settings" in by:
         ours = by["vertical_peer_settings"]["wall_s"]
         out["peer"] = {"quoted_s": PEER_QUOTED_S, "quoted_not_measured": True, "ours_s": ours,

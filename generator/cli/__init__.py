@@ -1,7 +1,8 @@
 """The `daihuo` command line: one module per verb group; entry points only translate arguments.
 
-make (make.py), platforms, lint and verify (compliance.py), learn (learn.py), loop build/stream (loop.py),
-worker, batch, status and serve (workers.py). The work is in generator.pipeline and the stages; errors reach the user as one line.
+make and platforms (make.py), lint and verify (compliance.py), learn (learn.py), host create (host.py),
+loop build/stream (loop.py), worker, batch, status and serve (workers.py). The work is in generator.pipeline
+and the stages; errors reach the user as one line.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ app = typer.Typer(
 
 
 def _register_verbs() -> None:
-    from generator.cli import compliance, learn, loop, make, workers
+    from generator.cli import compliance, host, learn, loop, make, workers
 
-    for module in (make, compliance, learn, loop, workers):
+    for module in (make, compliance, host, learn, loop, workers):
         module.register(app)
 
 

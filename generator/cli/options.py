@@ -20,7 +20,8 @@ Lang = Annotated[str | None, typer.Option(help="zh|en|id|ms|th|vi; default: each
 Job = Annotated[str | None, typer.Option(help="job name (default: the sheet's file name)")]
 Writer = Annotated[str | None, typer.Option(help="script writer: template (offline) or openai")]
 Voice = Annotated[str | None, typer.Option(help="voice engine: auto (best reachable; default), hibari (offline English), espeak (offline), openai or edge")]
-Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (or a sprite folder name), or http")]
+Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (drawn), photo (a real face), a pack "
+                                                "name or folder (`daihuo host create`), or http")]
 Compliance = Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")]
 Music = Annotated[bool, typer.Option(help="background music ducked under the voice")]
 Scale = Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")]

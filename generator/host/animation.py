@@ -6,12 +6,12 @@ import math
 import random
 from dataclasses import dataclass
 
-BLINK_GAP = (2.0, 6.0)   # seconds between blinks
+BLINK_GAP = (2.0, 5.5)   # seconds between blinks (under 6 s, the longest a presenter should stare)
 BLINK_SECONDS = 0.13
 
 
 def blink_times(duration: float, seed: int) -> list[float]:
-    """Blink start times: the first within 2 s–4 s, then every 2–6 s at random, so no 6 s pass without one."""
+    """Blink start times: the first within 0.8–3.5 s, then every 2–5.5 s at random: no 6 s pass without one."""
     rng = random.Random(seed)
     times = []
     t = rng.uniform(0.8, 3.5)

@@ -25,8 +25,8 @@ def make_host(name: str, voice: VoiceTrack, script: Script, frame_size: tuple[in
               *, safe: Box | None = None, http: HttpHostConfig | None = None) -> HostOverlay | None:
     """The host overlay for one clip, or None for `none`.
 
-    name: "none", "sprite"/"default" (the bundled host), any folder name under assets/hosts/ (or a path to a
-    sprite folder), or "http" (the GPU talking-head server at settings.host_url; falls back to the sprite host
+    name: "none", "sprite"/"default" (the bundled drawn host), "photo" (the bundled photo host), any folder
+    name under assets/hosts/ (or a path to a sprite folder or photo pack), or "http" (the GPU talking-head server at settings.host_url; falls back to the sprite host
     with a warning when the server fails). frame_size is (width, height); layout one of LAYOUTS; safe is the
     preset's safe box (left, top, right, bottom) in pixels when known (Preset.safe_box()).
     """
@@ -49,6 +49,16 @@ def make_host(name: str, voice: VoiceTrack, script: Script, frame_size: tuple[in
         except HostServerError as exc:
             log.warning("host engine http failed (%s); falling back to the sprite host", exc)
             return SpriteHost(sprites, voice, script, box=box, fps=fps, card=layout.startswith("pip"))
-    sprites = load_sprite_set("default" if name == "sprite" else name)
+    from generator.host.pack import is_photo_pack, load_photo_pack
+    from generator.host.sprite import resolve_folder
+
+    folder = resolve_folder("default" if name == "sprite" else name)
+    if is_photo_pack(folder):  # a portrait made by `daihuo host create`
+        from generator.host.photo import PhotoHost
+
+        pack = load_photo_pack(folder)
+        box = host_box(frame_size, layout, pack.aspect, safe)
+        return PhotoHost(pack, voice, script, box=box, fps=fps, card=layout.startswith("pip"))
+    sprites = load_sprite_set(str(folder))
     box = host_box(frame_size, layout, sprites.aspect, safe)
     return SpriteHost(sprites, voice, script, box=box, fps=fps, card=layout.startswith("pip"))

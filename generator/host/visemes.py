@@ -116,16 +116,20 @@ class TextTrack:
 
 
 def text_track(lines: Sequence[LineTiming]) -> TextTrack:
+    """Shapes over time. Where the voice engine gave word timings, each word's shapes fill that word's own
+    span (so pauses inside a line close the mouth); otherwise a line's shapes are spread over the line."""
     starts: list[float] = []
     shapes: list[str] = []
     ends: list[float] = []
-    for line in sorted(lines, key=lambda x: x.start):
-        units = text_units(line.text)
-        span = max(0.0, line.end - line.start)
+    spans = [(w[0], w[1], w[2]) for x in lines for w in x.words] + [(x.text, x.start, x.end) for x in lines
+                                                                     if not x.words]
+    for text, begin, end in sorted(spans, key=lambda x: x[1]):
+        units = text_units(text)
+        span = max(0.0, end - begin)
         total = sum(u.weight for u in units)
         if not units or span <= 0:
             continue
-        t = line.start
+        t = begin
         for unit in units:
             d = span * unit.weight / total
             starts.append(t)
@@ -136,20 +140,24 @@ def text_track(lines: Sequence[LineTiming]) -> TextTrack:
 
 
 def mouth_shapes(track: TextTrack, energy: Sequence[float], fps: int, *, quiet: float = 0.12,
-                 soft: float = 0.35) -> list[str]:
+                 soft: float = 0.35, full: float = 0.6) -> list[str]:
     """One mouth shape per frame: the text's shape, gated and limited by the frame's energy (0..1).
 
-    Below `quiet` the mouth closes; below `soft` it opens at most to `narrow`; loud frames with no text
-    (speech the timings missed) get `narrow` so the mouth still moves.
+    Below `quiet` the mouth closes; below `soft` it opens at most to `narrow`; below `full` at most to a
+    half-open `round`/`wide` (an `open` vowel spoken softly becomes `wide`); loud frames with no text (speech
+    the timings missed) get `narrow` or `open` so the mouth still moves. The voice's loudness so bounds how far
+    the mouth opens, the way a speaker's jaw does.
     """
     out = []
     for i, e in enumerate(energy):
         if e < quiet:
             out.append("closed")
             continue
-        shape = track.shape_at((i + 0.5) / fps) or ("narrow" if e < 0.6 else "open")
+        shape = track.shape_at((i + 0.5) / fps) or ("narrow" if e < full else "open")
         if e < soft and OPENNESS[shape] > 1:
             shape = "narrow"
+        elif e < full and shape == "open":
+            shape = "wide"
         out.append(shape)
     return _smooth(out)
 
