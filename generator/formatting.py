@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from generator.currency import currency_of
+
 
 def money(value: float | None) -> str:
-    """89.0 → "89", 39.90 → "39.9", None → "" (prices as people write them)."""
+    """89.0 → "89", 39.90 → "39.9", None → "" (prices as people write them; never "-0")."""
     if value is None:
         return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def price_text(value: float | None, currency: str | None = None) -> str:
+    """A price as shown on screen in its currency: ¥89, $5, HK$88, 150000₫; None → ""."""
+    if value is None:
+        return ""
+    c = currency_of(currency)
+    return f"{money(value)}{c.symbol}" if c.suffix else f"{c.symbol}{money(value)}"
+
+
+def price_unit(currency: str | None, language: str) -> str:
+    """What is said after a spoken price: 元 / yuan, 美元 / dollars …"""
+    c = currency_of(currency)
+    return c.zh if language == "zh" else c.en

@@ -9,8 +9,9 @@ Three steps, only the outer two touch the world:
 3. `images.attach_images`: resolve image paths inside the sheet's folder, fetch URLs (`fetch`), verify each
    image; a bad image is a warning and is dropped, never a crash.
 
-A missing required column (sku, title) is a sheet-level failure (`SheetError`); everything else is per
-row, and every good row is still returned.
+A missing title column is a sheet-level failure (`SheetError`); without a SKU column each row gets a code
+derived from its content (`identity`). Everything else is per row, and every good row is still returned.
+Every reader is bounded in time and memory before it parses (docs/security.md, "Sheets and images").
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def read_sheet(path: Path, *, image_cache: Path | None = None, limits: SheetLimi
     RowErrors in the result and the other rows are still returned. allow_private is for tests only."""
     limits = limits or SheetLimits()
     path = Path(path)
-    table = read_table(path, max_rows=limits.max_rows)
+    table = read_table(path, max_rows=limits.max_rows, limits=limits)
     result = parse_table(table, limits=limits)
     resolver = ImageResolver(path.parent, limits, image_cache, allow_private)
     return attach_images(result, resolver, items=table.items)
