@@ -134,7 +134,7 @@ def _unique_headers(cells: Sequence[Any]) -> list[str]:
     headers: list[str] = []
     taken: set[str] = set()
     for i, cell in enumerate(cells, start=1):
-        name = "" if isinstance(cell, MissingValue) or is_empty(cell) else clean_text(cell)[:100]
+        name = "" if isinstance(cell, MissingValue) or is_empty(cell) else clean_text(cell).replace("\n", " ")[:100]
         name = name or f"(column {i})"
         base, n = name, 2
         while name in taken:
@@ -173,7 +173,7 @@ def table_from_records(data: Any, *, source: str, max_rows: int) -> Table:
                 )
             )
             continue
-        cells = {clean_text(k)[:100]: v for k, v in itertools.islice(item.items(), MAX_COLUMNS)}
+        cells = {clean_text(k).replace("\n", " ")[:100]: v for k, v in itertools.islice(item.items(), MAX_COLUMNS)}
         for key in cells:
             if key not in known:
                 known.add(key)
