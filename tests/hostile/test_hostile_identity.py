@@ -46,7 +46,7 @@ def test_many_similar_skus_never_share_a_folder_even_ignoring_case() -> None:
         assert owner.setdefault(name, key) == key, (sku, name)
 
 
-def test_colliding_skus_in_one_sheet_render_to_two_folders(tmp_path: Path) -> None:
+def test_colliding_skus_in_one_sheet_get_four_folders(tmp_path: Path) -> None:
     sheet = write_csv(tmp_path / "s.csv", [["sku", "title"], ["AB 1", "Cup"], ["AB_1", "Bowl"],
                                            ["AB-2.", "Pan"], ["AB-2", "Pot"]])
     result = read_sheet(sheet)
