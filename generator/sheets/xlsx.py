@@ -261,8 +261,11 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, *, source: str) -> SheetScan
 def _scan_cells(scan: SheetScan, text: bytes, patterns: _Patterns, *, merges: bool) -> None:
     done = -1  # start of the last cell looked at (a cell has up to two markers: <f> and <v>)
     for marker in patterns.marker.finditer(text):
-        start = max(text.rfind(patterns.cell_open[0], 0, marker.start()), text.rfind(patterns.cell_open[1], 0, marker.start()))
-        end = text.find(patterns.cell_close, marker.start())
+        at = marker.start()
+        spaced = text.rfind(patterns.cell_open[0], 0, at)  # <c r="A1" …>, the usual form
+        bare = text.rfind(patterns.cell_open[1], max(spaced, at - 100_000, 0), at)  # <c>, searched only nearby
+        start = max(spaced, bare)
+        end = text.find(patterns.cell_close, at, at + MAX_ROW_BYTES)
         if start < 0 or end < 0 or start == done:
             continue
         done = start
