@@ -68,10 +68,11 @@ def map_columns(table: Table) -> tuple[dict[str, str], list[str]]:
     if missing and (table.rows or not table.items):
         found = ", ".join(h for h in table.headers if not h.startswith("(column ")) or "(none)"
         wanted = "; ".join(f"{f}: {accepted_names(f)}" for f in missing)
+        also = "" if "sku" in used else f" (and best a product-code column too, sku: {accepted_names('sku')})"
         raise SheetError(
             table.source,
-            f"required column(s) missing: {', '.join(missing)} (columns found: {found})",
-            f"add a column named {wanted}",
+            f"required column(s) missing: {', '.join(missing)} (columns found: {found[:300]})",
+            f"add a column named {wanted}{also}",
         )
     return mapping, notes
 
