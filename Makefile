@@ -6,8 +6,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# tesseract is a runtime need: `daihuo verify` reads the on-screen AI label back by OCR.
-APT_RUNTIME := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
+# tesseract is a runtime need: `daihuo verify` reads the on-screen AI label back by OCR; fonts-symbola draws emoji.
+APT_RUNTIME := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core fonts-symbola tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
 APT_TEST := redis-server chromium
 DEMO_PLATFORMS ?= douyin,wechat_channels,xiaohongshu
 

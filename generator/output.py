@@ -7,14 +7,18 @@ where a finished one is expected.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
+_PLAIN = re.compile(r"[\w.-]{1,64}")  # letters (any script), digits, _ . - : kept as the folder name
+_WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com\d|lpt\d|conin\$|conout\$)(\..*)?")
 
 
 def safe_name(value: str, fallback: str = "item") -> str:
@@ -27,8 +31,26 @@ def job_name(sheet: Path, job: str | None = None) -> str:
     return safe_name(job or sheet.stem, "job")
 
 
+def sku_folder(sku: str) -> str:
+    """The folder of one SKU, different for different SKUs ('AB 1' and 'AB_1', 'AB-2.' and 'AB-2').
+
+    A SKU that is already a plain file name is its own folder name. Any other gets a safe form of it plus
+    `~` and a hash of the SKU; plain names never contain `~`, so the two kinds cannot meet. The hash is
+    of the NFKC-casefolded SKU: codes equal under that would share a folder on macOS/Windows anyway, and
+    the sheet reader refuses them.
+    """
+    if _PLAIN.fullmatch(sku) and not sku.startswith((".", "-")) and not sku.endswith(".") \
+            and not _WINDOWS_RESERVED.fullmatch(sku):
+        return sku
+    readable = safe_name(sku, "sku")[:64].lstrip("-") or "sku"
+    if _WINDOWS_RESERVED.fullmatch(readable):
+        readable = readable.replace(".", "_")
+    digest = hashlib.sha256(unicodedata.normalize("NFKC", sku).casefold().encode("utf-8")).hexdigest()[:8]
+    return f"{readable}~{digest}"
+
+
 def variant_dir(out_root: Path, job: str, sku: str, variant: int) -> Path:
-    return out_root / job / safe_name(sku, "sku") / f"v{variant}"
+    return out_root / job / sku_folder(sku) / f"v{variant}"
 
 
 def clip_paths(directory: Path, platform: str) -> dict[str, Path]:

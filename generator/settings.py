@@ -21,13 +21,16 @@ PROMPTS_DIR = PACKAGE_ROOT / "prompts"
 
 
 class SheetLimits(BaseModel):
-    """What a sheet may ask of us: rows, cell sizes, image sizes and fetch time."""
+    """What a sheet may ask of us: rows, cell sizes, unpacked workbook size, image sizes and fetch time
+    (docs/security.md, "Sheets and images")."""
 
     max_rows: int = 1000
     max_field_chars: int = 2000
     max_image_pixels: int = 40_000_000
     max_image_bytes: int = 20_000_000
     fetch_timeout: float = 10.0
+    max_unpacked_bytes: int = 50_000_000
+    fetch_budget: float = 120.0
 
 
 class Settings(BaseSettings):
@@ -77,6 +80,8 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
     max_image_bytes: int = 20_000_000
     fetch_timeout: float = 10.0
+    max_unpacked_bytes: int = Field(default=50_000_000, ge=1, description="XML an .xlsx may unpack to, bytes")
+    fetch_budget: float = Field(default=120.0, gt=0, description="seconds for all image downloads of one sheet")
     # The AIGC implicit label (GB 45438-2025): who produced the content.
     content_producer: str = "daihuo"
     content_propagator: str = ""
@@ -97,7 +102,8 @@ class Settings(BaseSettings):
     def sheet_limits(self, *, max_rows: int | None = None) -> SheetLimits:
         return SheetLimits(max_rows=max_rows or self.max_rows, max_field_chars=self.max_field_chars,
                            max_image_pixels=self.max_image_pixels, max_image_bytes=self.max_image_bytes,
-                           fetch_timeout=self.fetch_timeout)
+                           fetch_timeout=self.fetch_timeout, max_unpacked_bytes=self.max_unpacked_bytes,
+                           fetch_budget=self.fetch_budget)
 
 
 class SettingsError(DaihuoError):

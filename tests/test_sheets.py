@@ -193,12 +193,13 @@ def test_aliases_ignore_case_spaces_units_and_stars(tmp_path: Path) -> None:
 
 
 def test_missing_required_column_is_a_sheet_error(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "p.csv", [["商品名称", "价格"], ["杯子", "10"]])
+    # Without a SKU column codes are derived (tests/hostile/test_hostile_identity.py); a title is a must.
+    path = write_csv(tmp_path / "p.csv", [["商品编码", "价格"], ["A1", "10"]])
     with pytest.raises(SheetError) as caught:
         read_sheet(path)
     message = str(caught.value)
-    assert "sku" in message and "商品名称, 价格" in message  # what is missing, and what was found
-    assert "商品编码" in caught.value.fix and "货号" in caught.value.fix  # the accepted names
+    assert "title" in message and "商品编码, 价格" in message  # what is missing, and what was found
+    assert "商品名称" in caught.value.fix and "品名" in caught.value.fix  # the accepted names
 
 
 def test_title_row_above_the_header_and_shifted_cells(tmp_path: Path) -> None:

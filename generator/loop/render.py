@@ -78,12 +78,13 @@ class CardRenderer:
             font = cjk_font()
             short = min(w, h)
             label_size = int(short * 0.05 / 0.85) + 2
+            # expansion=none: a "%" or "%{…}" in a title or label is text, not a drawtext function.
             vf = ",".join([
-                f"drawtext=fontfile={font}:textfile={tmp}/title.txt:fontsize={round(h * 0.05)}:fontcolor=white:"
+                f"drawtext=fontfile={font}:textfile={tmp}/title.txt:expansion=none:fontsize={round(h * 0.05)}:fontcolor=white:"
                 f"x=(w-text_w)/2:y=h*0.22",
-                f"drawtext=fontfile={font}:textfile={tmp}/body.txt:fontsize={round(h * 0.032)}:fontcolor=white:"
+                f"drawtext=fontfile={font}:textfile={tmp}/body.txt:expansion=none:fontsize={round(h * 0.032)}:fontcolor=white:"
                 f"line_spacing={round(h * 0.012)}:x=(w-text_w)/2:y=h*0.36",
-                f"drawtext=fontfile={font}:textfile={tmp}/label.txt:fontsize={label_size}:fontcolor=white:"
+                f"drawtext=fontfile={font}:textfile={tmp}/label.txt:expansion=none:fontsize={label_size}:fontcolor=white:"
                 f"box=1:boxcolor=black@0.45:x=w*0.04:y=h*0.02",
             ])
             part = out_path.with_suffix(".part.mp4")

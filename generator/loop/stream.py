@@ -61,7 +61,8 @@ def label_filter(label_file: Path, width: int, height: int) -> str:
     x, y = round(width * 0.04), round(height * (0.09 if height > width else 0.06))
     font = cjk_font().replace(":", r"\:")
     path = str(label_file).replace(":", r"\:").replace("'", r"\'")
-    return (f"drawtext=fontfile={font}:textfile={path}:fontsize={size}:fontcolor=white:"
+    # expansion=none: drawtext would otherwise read "%{…}" in the text as a function and a lone "%" as an error.
+    return (f"drawtext=fontfile={font}:textfile={path}:expansion=none:fontsize={size}:fontcolor=white:"
             f"box=1:boxcolor=black@0.45:boxborderw={max(2, size // 5)}:x={x}:y={y}")
 
 

@@ -21,6 +21,7 @@ class Product(BaseModel):
     category: str = ""
     price: float | None = None
     sale_price: float | None = None
+    currency: str = Field(default="CNY", description="ISO 4217 code of both prices (generator/currency.py)")
     selling_points: list[str] = Field(default_factory=list)
     specs: dict[str, str] = Field(default_factory=dict)
     audience: str = ""
@@ -36,6 +37,8 @@ class Product(BaseModel):
     def content_hash(self) -> str:
         """Hash of what the product says (not where it came from): same product, same clips."""
         data = self.model_dump(exclude={"source", "row", "warnings", "images"})
+        if data["currency"] == "CNY":  # the default leaves the hash of every earlier product unchanged
+            del data["currency"]
         data["images"] = [_file_fingerprint(p) for p in self.images]
         return stable_hash(data)
 

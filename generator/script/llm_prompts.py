@@ -80,6 +80,8 @@ def product_data(product: Product) -> dict[str, Any]:
         "title": product.title, "brand": product.brand, "category": product.category,
         "price": product.price, "sale_price": product.sale_price, "selling_points": product.selling_points,
         "specs": product.specs, "audience": product.audience, "scenes": product.scenes, "offer": product.offer,
+        # Only when not yuan, so that prompts (and cached scripts) of yuan-priced products stay as they were.
+        "currency": product.currency if product.currency != "CNY" else None,
     }
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 

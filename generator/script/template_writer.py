@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined
 
-from generator.formatting import money
+from generator.formatting import money, price_text, price_unit
 from generator.models import Beat, Brief, CreativeChoice, Line, Product, Script
 from generator.models.creative import hook_angle
 from generator.script.copywriting import platform_copy, titles_taken
@@ -48,6 +48,9 @@ def template_context(product: Product, template_language: str, variant: int) -> 
         "brand_title": f"{product.brand}{' ' if template_language != 'zh' and product.brand else ''}{product.title}",
         "price": money(product.price),
         "sale": money(product.sale_price),
+        "unit": price_unit(product.currency, template_language),
+        "price_shown": price_text(product.price, product.currency),
+        "sale_shown": price_text(product.sale_price, product.currency),
         "offer": product.offer.rstrip("。.!！"),
         "audience": product.audience,
         "scene": product.scenes[(variant - 1) % len(product.scenes)] if product.scenes else "",
@@ -150,6 +153,7 @@ class TemplateWriter:
             hook=hook, pain=pain, demos=[d for d in demos if d], proofs=[p for p in proofs if p],
             offer=offer, cta=cta, timing=self.timing(template_language), duration=brief.duration,
         )
+        chosen = {beat: [_spoken_prices(line, product, template_language) for line in lines] for beat, lines in chosen.items()}
         beats = _assemble(chosen, product)
         script = Script(
             sku=product.sku, variant=variant, language=language, angle=angle, beats=beats,
@@ -207,6 +211,16 @@ def _beat_lines(chosen: dict[str, list[Line]]) -> list[list[Line]]:
         elif lines:
             beats.append(lines)
     return beats
+
+
+def _spoken_prices(line: Line, product: Product, language: str) -> Line:
+    """A line spoken in its short caption form says "29 dollars", not "$29" (the voice knows only ¥)."""
+    text = line.text
+    for value in (product.sale_price, product.price):
+        shown = price_text(value, product.currency)
+        if shown and shown in text:
+            text = text.replace(shown, f"{money(value)}{'' if language == 'zh' else ' '}{price_unit(product.currency, language)}")
+    return line if text == line.text else line.model_copy(update={"text": text})
 
 
 def _assemble(chosen: dict[str, list[Line]], product: Product) -> list[Beat]:

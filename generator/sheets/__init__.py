@@ -9,8 +9,9 @@ Three steps, only the outer two touch the world:
 3. `images.attach_images`: resolve image paths inside the sheet's folder, fetch URLs (`fetch`), verify each
    image; a bad image is a warning and is dropped, never a crash.
 
-A missing required column (sku, title) is a sheet-level failure (`SheetError`); everything else is per
-row, and every good row is still returned.
+A missing title column is a sheet-level failure (`SheetError`); without a SKU column each row gets a code
+derived from its content (`identity`). Everything else is per row, and every good row is still returned.
+Every reader is bounded in time and memory before it parses (docs/security.md, "Sheets and images").
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ def read_sheet(path: Path, *, image_cache: Path | None = None, limits: SheetLimi
     RowErrors in the result and the other rows are still returned. allow_private is for tests only."""
     limits = limits or SheetLimits()
     path = Path(path)
-    table = read_table(path, max_rows=limits.max_rows)
+    table = read_table(path, max_rows=limits.max_rows, limits=limits)
     result = parse_table(table, limits=limits)
     resolver = ImageResolver(path.parent, limits, image_cache, allow_private)
-    return attach_images(result, resolver, items=table.items)
+    return single_lines(attach_images(result, resolver, items=table.items))
 
 
 def read_products_json(
@@ -60,4 +61,15 @@ def read_products_json(
     limits = limits or SheetLimits()
     table = table_from_records(data, source=source, max_rows=limits.max_rows)
     result = parse_table(table, limits=limits)
-    return attach_images(result, ImageResolver(Path(base_dir), limits, image_cache, allow_private), items=True)
+    return single_lines(attach_images(result, ImageResolver(Path(base_dir), limits, image_cache, allow_private), items=True))
+
+
+def single_lines(result: SheetResult) -> SheetResult:
+    """Every RowError and warning is one line: a cell's line breaks show as ↵ where a message quotes it."""
+    def flat(text: str) -> str:
+        return text.replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵")
+
+    errors = [e.model_copy(update={"problem": flat(e.problem), "fix": flat(e.fix), "field": flat(e.field)})
+              for e in result.errors]
+    products = [p.model_copy(update={"warnings": [flat(w) for w in p.warnings]}) for p in result.products]
+    return result.model_copy(update={"products": products, "errors": errors, "warnings": [flat(w) for w in result.warnings]})

@@ -3,23 +3,32 @@
 A product sheet is merchant input, and on the HTTP API it is untrusted input, so a URL in it must not
 become a way to reach this machine's own network (SSRF): only http(s), only public addresses (every
 address the name resolves to is checked, and the connection goes to the checked address so a second DNS
-answer cannot swap it), redirects followed by hand and re-checked, a time limit, a size cap, and the
-bytes must decode as an image before they land in the cache.
+answer cannot swap it), redirects followed by hand and re-checked, a size cap, and the bytes must decode
+as an image before they land in the cache.
+
+The time limit is one deadline for the whole download — name lookups, connects, TLS, headers, every
+redirect and the body — not a limit per socket read, which a server trickling one byte a second never
+trips: the lookup runs in a thread that is abandoned at the deadline, and each HTTP exchange runs under a
+cancel scope that expires at the deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import os
 import socket
 import tempfile
+import threading
 import time
 import warnings
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import anyio
 import httpx
 from PIL import Image
 
@@ -106,10 +115,37 @@ def resolve_public(host: str, port: int, *, allow_private: AllowPrivate = False)
     True allows every address; a collection of IP strings allows just those (so a test can still see a
     redirect to another private address refused).
     """
+    return _checked_address(host, _lookup(host, port), allow_private)
+
+
+def _lookup(host: str, port: int) -> list:
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"the host {host!r} could not be resolved ({exc}); check the URL") from exc
+
+
+def _resolve_before(host: str, port: int, deadline: float, allow_private: AllowPrivate, timeout: float) -> IPAddress:
+    """resolve_public, given up at DEADLINE: the system resolver has no timeout of its own to pass."""
+    answer: dict[str, object] = {}
+
+    def look() -> None:
+        try:
+            answer["infos"] = _lookup(host, port)
+        except FetchError as exc:
+            answer["error"] = exc
+
+    thread = threading.Thread(target=look, name="daihuo-dns", daemon=True)
+    thread.start()
+    thread.join(max(0.0, deadline - time.monotonic()))
+    if thread.is_alive():
+        raise FetchError(f"the host {host!r} did not resolve in time (DAIHUO_FETCH_TIMEOUT is {timeout:g} s); check the URL")
+    if "error" in answer:
+        raise answer["error"]  # type: ignore[misc]
+    return _checked_address(host, answer["infos"], allow_private)  # type: ignore[arg-type]
+
+
+def _checked_address(host: str, infos: list, allow_private: AllowPrivate) -> IPAddress:
     addresses: list[IPAddress] = []
     for info in infos:
         # Drop an IPv6 zone id ("fe80::1%eth0") before parsing; link-local is refused anyway.
@@ -173,17 +209,20 @@ def fetch_image(
     limits: SheetLimits | None = None,
     allow_private: AllowPrivate = False,
     max_redirects: int = MAX_REDIRECTS,
+    deadline: float | None = None,
 ) -> Path:
     """Download the image at URL into CACHE_DIR (atomically) and return its path; raise FetchError.
 
-    A URL that is already in the cache is not fetched again. allow_private is for tests only.
+    The whole download ends by limits.fetch_timeout seconds from now, or by DEADLINE (time.monotonic())
+    when that is sooner. A URL that is already in the cache is not fetched again. allow_private is for
+    tests only.
     """
     limits = limits or SheetLimits()
     cache_dir.mkdir(parents=True, exist_ok=True)
     hit = _cached(cache_dir, url)
     if hit is not None:
         return hit
-    data = _download(url, limits=limits, allow_private=allow_private, max_redirects=max_redirects)
+    data = _download(url, limits=limits, allow_private=allow_private, max_redirects=max_redirects, deadline=deadline)
     fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".fetch-", suffix=".part")
     tmp = Path(tmp_name)
     try:
@@ -200,36 +239,67 @@ def fetch_image(
         tmp.unlink(missing_ok=True)
 
 
-def _download(url: str, *, limits: SheetLimits, allow_private: AllowPrivate, max_redirects: int) -> bytes:
+def _download(url: str, *, limits: SheetLimits, allow_private: AllowPrivate, max_redirects: int,
+              deadline: float | None = None) -> bytes:
     timeout = limits.fetch_timeout
-    deadline = time.monotonic() + timeout
-    cap = limits.max_image_bytes
-    # trust_env=False: a proxy from the environment would make the address check meaningless.
-    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
-        current = url
-        for _hop in range(max_redirects + 1):
-            host, port = _check_url(current)
-            ip = resolve_public(host, port, allow_private=allow_private)
-            request = _pinned_request(client, current, host, port, ip)
-            try:
-                response = client.send(request, stream=True)
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"no answer within {timeout:g} s; check the URL or raise DAIHUO_FETCH_TIMEOUT") from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(f"the download failed ({exc.__class__.__name__}: {exc})") from exc
-            try:
-                if response.status_code in _REDIRECT_CODES:
-                    location = response.headers.get("location")
-                    if not location:
-                        raise FetchError(f"HTTP {response.status_code} redirect without a Location")
-                    current = urljoin(current, location)
-                    continue
-                if response.status_code != 200:
-                    raise FetchError(f"the server answered HTTP {response.status_code}; check the link")
-                return _read_capped(response, cap=cap, deadline=deadline, timeout=timeout)
-            finally:
-                response.close()
-        raise FetchError(f"more than {max_redirects} redirects; use the image's final address")
+    own = time.monotonic() + timeout
+    expired = f"the download took longer than {timeout:g} s in all (DAIHUO_FETCH_TIMEOUT); stopped"
+    if deadline is not None and deadline < own:
+        expired = "the sheet's time for image downloads ran out (DAIHUO_FETCH_BUDGET); stopped"
+    deadline = min(own, deadline if deadline is not None else own)
+    current = url
+    for _hop in range(max_redirects + 1):
+        host, port = _check_url(current)
+        ip = _resolve_before(host, port, deadline, allow_private, timeout)
+        status, location, body = _exchange(current, host, port, ip, deadline=deadline, timeout=timeout,
+                                           cap=limits.max_image_bytes, expired=expired)
+        if status in _REDIRECT_CODES:
+            if not location:
+                raise FetchError(f"HTTP {status} redirect without a Location")
+            current = urljoin(current, location)
+            continue
+        if status != 200:
+            raise FetchError(f"the server answered HTTP {status}; check the link")
+        return body
+    raise FetchError(f"more than {max_redirects} redirects; use the image's final address")
+
+
+def _exchange(url: str, host: str, port: int, ip: IPAddress, *, deadline: float, timeout: float,
+              cap: int, expired: str) -> tuple[int, str | None, bytes]:
+    """One request to the checked IP, all of it (connect to last body byte) before DEADLINE:
+    (status, Location, body — read only for a 200)."""
+
+    async def exchange() -> tuple[int, str | None, bytes]:
+        with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+            # trust_env=False: a proxy from the environment would make the address check meaningless.
+            async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
+                request = _pinned_request(client, url, host, port, ip)
+                response = await client.send(request, stream=True)
+                try:
+                    if response.status_code != 200:
+                        return response.status_code, response.headers.get("location"), b""
+                    return 200, None, await _read_capped(response, cap=cap)
+                finally:
+                    await response.aclose()
+
+    try:
+        return _run_async(exchange)
+    except TimeoutError as exc:
+        raise FetchError(expired) from exc
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"no answer within {timeout:g} s; check the URL or raise DAIHUO_FETCH_TIMEOUT") from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"the download failed ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _run_async(make: Callable[[], Awaitable[tuple[int, str | None, bytes]]]) -> tuple[int, str | None, bytes]:
+    """Run the coroutine to completion from sync code, also when this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return anyio.run(make)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="daihuo-fetch") as pool:
+        return pool.submit(anyio.run, make).result()
 
 
 def _pinned_request(client: httpx.Client, url: str, host: str, port: int, ip: IPAddress) -> httpx.Request:
@@ -247,22 +317,15 @@ def _pinned_request(client: httpx.Client, url: str, host: str, port: int, ip: IP
     )
 
 
-def _read_capped(response: httpx.Response, *, cap: int, deadline: float, timeout: float) -> bytes:
+async def _read_capped(response: httpx.Response, *, cap: int) -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap:
         raise FetchError(f"the image is {int(declared):,} bytes, over the limit of {cap:,} (DAIHUO_MAX_IMAGE_BYTES)")
     chunks: list[bytes] = []
     total = 0
-    try:
-        for chunk in response.iter_bytes():
-            total += len(chunk)
-            if total > cap:
-                raise FetchError(f"the image is over the limit of {cap:,} bytes (DAIHUO_MAX_IMAGE_BYTES); stopped")
-            if time.monotonic() > deadline:
-                raise FetchError(f"the download took longer than {timeout:g} s (DAIHUO_FETCH_TIMEOUT); stopped")
-            chunks.append(chunk)
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"the download stalled for {timeout:g} s (DAIHUO_FETCH_TIMEOUT); stopped") from exc
-    except httpx.HTTPError as exc:
-        raise FetchError(f"the download failed ({exc.__class__.__name__}: {exc})") from exc
+    async for chunk in response.aiter_bytes():
+        total += len(chunk)
+        if total > cap:
+            raise FetchError(f"the image is over the limit of {cap:,} bytes (DAIHUO_MAX_IMAGE_BYTES); stopped")
+        chunks.append(chunk)
     return b"".join(chunks)

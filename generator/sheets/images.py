@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.models import Product, SheetResult
 from generator.settings import SheetLimits
 from generator.sheets.fetch import AllowPrivate, FetchError, ImageProblem, check_image, fetch_image
+from generator.sheets.normalize import normalise_image
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]|^\\\\")
@@ -17,19 +19,22 @@ _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]|^\\\\")
 
 @dataclass
 class ImageResolver:
-    """Turns image references into verified absolute paths; remembers answers so a shared image is checked once."""
+    """Turns image references into verified, normalised absolute paths; remembers answers so a shared image
+    is checked once. All URL downloads of one sheet share one time budget (limits.fetch_budget)."""
 
     base_dir: Path
     limits: SheetLimits
     image_cache: Path | None = None
     allow_private: AllowPrivate = False  # tests only: lets fetch reach a 127.0.0.1 server
     _memo: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    _downloads_end: float | None = None  # time.monotonic() when the sheet's download budget runs out
 
     def resolve(self, ref: str) -> tuple[str | None, str | None]:
-        """(absolute path, None) or (None, why it was dropped)."""
+        """(absolute path, what normalising changed or None) or (None, why it was dropped)."""
         if ref not in self._memo:
             try:
-                self._memo[ref] = (str(self._resolve(ref)), None)
+                normalised = normalise_image(self._resolve(ref), self._cache())
+                self._memo[ref] = (str(normalised.path), normalised.note)
             except ImageProblem as exc:
                 self._memo[ref] = (None, str(exc))
             except FetchError as exc:
@@ -38,7 +43,13 @@ class ImageResolver:
 
     def _resolve(self, ref: str) -> Path:
         if ref.lower().startswith(("http://", "https://")):
-            return fetch_image(ref, self._cache(), limits=self.limits, allow_private=self.allow_private)
+            if self._downloads_end is None:
+                self._downloads_end = time.monotonic() + self.limits.fetch_budget
+            elif time.monotonic() >= self._downloads_end:
+                raise ImageProblem(f"was not downloaded: the sheet's image downloads already took "
+                                   f"{self.limits.fetch_budget:g} s in all (DAIHUO_FETCH_BUDGET)")
+            return fetch_image(ref, self._cache(), limits=self.limits, allow_private=self.allow_private,
+                               deadline=self._downloads_end)
         if _WINDOWS_ABSOLUTE.match(ref):
             raise ImageProblem("is an absolute Windows path; copy the image next to the sheet and write its file name")
         if _URL.match(ref) and not ref.startswith(("./", "../")):
@@ -72,13 +83,18 @@ def attach_images(result: SheetResult, resolver: ImageResolver, *, items: bool =
     for product in result.products:
         paths: list[str] = []
         notes = list(product.warnings)
+        where = f"{product.source} {'item' if items else 'row'} {product.row}"
         for ref in product.images:
-            path, why = resolver.resolve(ref)
+            path, message = resolver.resolve(ref)
+            note = None
             if path is None:
-                note = f"{product.source} {'item' if items else 'row'} {product.row}: image '{ref}' {why}; it is left out (a generated card is shown instead)"
+                note = f"{where}: image '{ref[:200]}' {message}; it is left out (a generated card is shown instead)"
+            elif message:
+                note = f"{where}: image '{ref[:200]}' {message}"
+            if note:
                 notes.append(note)
                 warnings.append(note)
-            elif path not in paths:
+            if path is not None and path not in paths:
                 paths.append(path)
         products.append(product.model_copy(update={"images": paths, "warnings": notes}))
     return result.model_copy(update={"products": products, "warnings": warnings})

@@ -9,7 +9,26 @@ from typing import Any
 
 from generator.models import RowError
 from generator.sheets.cells import clean_text
-from generator.sheets.columns import PRODUCT_COLUMNS, Columns, SheetError, header_key
+from generator.sheets.columns import (
+    MAX_COLUMNS,
+    MAX_EMPTY_RUN,
+    PRODUCT_COLUMNS,
+    Columns,
+    SheetError,
+    header_key,
+)
+
+
+@dataclass(frozen=True)
+class MissingValue:
+    """A workbook cell that holds a formula but no calculated value (saved by a program that does not
+    calculate): the row that uses it gets a RowError instead of silently losing the value."""
+
+    ref: str  # "C2"
+    formula: str
+
+    def __str__(self) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -29,39 +48,65 @@ class Table:
     warnings: list[str] = field(default_factory=list)
 
 
-def is_empty(value: Any) -> bool:
+def is_empty(value: Any, depth: int = 0) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
         return not clean_text(value)
     if isinstance(value, (list, tuple, dict)):
-        return all(is_empty(v) for v in (value.values() if isinstance(value, dict) else value))
+        if depth >= 2:  # deeper values are refused later anyway; never walk a nested (aliased) structure
+            return False
+        return all(is_empty(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
     return False
 
 
 HEADER_SEARCH_ROWS = 10
 
 
-def _non_empty_rows(grid: Iterable[Sequence[Any]]) -> Iterator[tuple[int, list[Any]]]:
-    for number, raw in enumerate(grid, start=1):
-        cells = list(raw)
-        if not all(is_empty(c) for c in cells):  # empty rows are skipped silently, and do not count
-            yield number, cells
+class _Rows:
+    """The non-empty rows of a grid with their spreadsheet numbers, at most MAX_COLUMNS cells each.
+
+    Empty rows are skipped silently and do not count; after MAX_EMPTY_RUN of them in a row, reading stops
+    (`stopped_at`), so a million formatted-but-empty rows cost milliseconds, not minutes.
+    """
+
+    def __init__(self, grid: Iterable[Sequence[Any]]) -> None:
+        self.grid = grid
+        self.stopped_at: int | None = None
+        self.widest = 0  # cells in the widest row, when over MAX_COLUMNS
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        run = 0
+        for number, raw in enumerate(self.grid, start=1):
+            cells = list(itertools.islice(raw, MAX_COLUMNS))
+            if len(cells) == MAX_COLUMNS and isinstance(raw, (list, tuple)) and len(raw) > MAX_COLUMNS:
+                self.widest = max(self.widest, len(raw))
+            if any(not is_empty(c) for c in cells):
+                run = 0
+                yield number, cells
+                continue
+            run += 1
+            if run >= MAX_EMPTY_RUN:
+                self.stopped_at = number
+                return
 
 
-def _is_header(cells: Sequence[Any], columns: Columns = PRODUCT_COLUMNS) -> bool:
+def _is_header(cells: Sequence[Any], columns: Columns) -> bool:
     names = {columns.index.get(header_key(clean_text(c))) for c in cells if isinstance(c, str)}
-    return all(f in names for f in columns.required)
+    names.discard(None)
+    return columns.is_header(names)  # type: ignore[arg-type]
 
 
-def table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int,
+def table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int, last_row: int | None = None,
                     columns: Columns = PRODUCT_COLUMNS) -> Table:
     """Rows of cells -> Table; stops reading after max_rows data rows.
 
-    The header is the first row naming both sku and title among the first few non-empty rows (merchant
-    sheets often carry a title row such as "双11活动商品表" above it), else the first non-empty row.
+    The header is the first row naming the title and the SKU (or two more known columns) among the first
+    few non-empty rows (merchant sheets often carry a title row such as "双11活动商品表" above it), else
+    the first non-empty row. LAST_ROW, when the reader knows it, is the last row with content.
     """
-    rows_in = _non_empty_rows(grid)
+    scanner = _Rows(grid)
+    rows_in = iter(scanner)
     head = list(itertools.islice(rows_in, HEADER_SEARCH_ROWS))
     if not head:
         raise SheetError(source, "the sheet is empty (no header row)", "put the column names in row 1 and one product per row below")
@@ -83,17 +128,26 @@ def table_from_grid(source: str, grid: Iterable[Sequence[Any]], *, max_rows: int
                          "(a comma inside a cell must be quoted — export the CSV from Excel/WPS)")
         padded = cells + [None] * (len(headers) - len(cells))
         rows.append(RawRow(number, dict(zip(headers, padded, strict=False))))
+    if scanner.widest:
+        notes.append(f"{source}: only the first {MAX_COLUMNS} columns are read (a row has {scanner.widest:,} cells)")
+    if scanner.stopped_at is not None and overflow is None:
+        further = f" (the sheet goes on to row {last_row:,})" if last_row else ""
+        notes.append(f"{source}: reading stopped at row {scanner.stopped_at:,} after {MAX_EMPTY_RUN:,} empty rows in "
+                     f"a row; the rows below it were not read{further} — delete the empty rows")
     return Table(source=source, headers=headers, rows=rows, overflow_row=overflow, warnings=notes)
 
 
 def _unique_headers(cells: Sequence[Any]) -> list[str]:
     headers: list[str] = []
+    taken: set[str] = set()
     for i, cell in enumerate(cells, start=1):
-        name = clean_text(cell) if not is_empty(cell) else f"(column {i})"
+        name = "" if isinstance(cell, MissingValue) or is_empty(cell) else clean_text(cell).replace("\n", " ")[:100]
+        name = name or f"(column {i})"
         base, n = name, 2
-        while name in headers:
+        while name in taken:
             name, n = f"{base}#{n}", n + 1
         headers.append(name)
+        taken.add(name)
     return headers
 
 
@@ -110,9 +164,13 @@ def table_from_records(data: Any, *, source: str, max_rows: int) -> Table:
     if not isinstance(data, list):
         raise SheetError(source, f"expected a list of products, found {type(data).__name__}", 'write [ {"sku": ..., "title": ...}, ... ]')
     table = Table(source=source, headers=[], rows=[], items=True)
+    known: set[str] = set()
     for index, item in enumerate(data, start=1):
         if is_empty(item):
             continue
+        if len(table.rows) + len(table.errors) >= max_rows:  # non-objects count too: a list of a million numbers
+            table.overflow_row = index
+            break
         if not isinstance(item, dict):
             table.errors.append(
                 RowError(
@@ -122,12 +180,10 @@ def table_from_records(data: Any, *, source: str, max_rows: int) -> Table:
                 )
             )
             continue
-        if len(table.rows) >= max_rows:
-            table.overflow_row = index
-            break
-        cells = {clean_text(k): v for k, v in item.items()}
+        cells = {clean_text(k).replace("\n", " ")[:100]: v for k, v in itertools.islice(item.items(), MAX_COLUMNS)}
         for key in cells:
-            if key not in table.headers:
+            if key not in known:
+                known.add(key)
                 table.headers.append(key)
         table.rows.append(RawRow(index, cells))
     return table

@@ -9,7 +9,7 @@ side; the price badge sits top-right; category disclosures sit under the label.
 from __future__ import annotations
 
 from generator.compliance.aigc import MIN_LABEL_HEIGHT_RATIO
-from generator.formatting import money
+from generator.formatting import price_text
 from generator.models import Overlay, Product, Scene, Script, Timeline, VoiceTrack
 from generator.platforms import Preset
 from generator.video.text import fit_text
@@ -116,9 +116,9 @@ def build_badge(product: Product, preset: Preset, language: str = "zh", duration
 def _badge_lines(product: Product, language: str) -> list[str]:
     if product.sale_price is not None:
         head = "到手价" if language == "zh" else "Now"
-        return [head, f"¥{money(product.sale_price)}"]
+        return [head, price_text(product.sale_price, product.currency)]
     if product.price is not None:
-        return ["¥" + money(product.price)]
+        return [price_text(product.price, product.currency)]
     return []
 
 

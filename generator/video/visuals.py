@@ -11,7 +11,7 @@ import hashlib
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
-from generator.formatting import money
+from generator.formatting import price_text
 from generator.models import Product
 from generator.platforms import Preset
 from generator.video.text import draw_lines, fit_text
@@ -125,12 +125,12 @@ def _card_blocks(kind: str, product: Product, language: str, preset: Preset) -> 
         blocks: list[tuple[str, int, tuple, int]] = []
         if product.sale_price is not None:
             blocks.append(("到手价" if zh else "Now", int(s * 0.06), soft, 1))
-            blocks.append((f"¥{money(product.sale_price)}", int(s * 0.16), white, 1))
+            blocks.append((price_text(product.sale_price, product.currency), int(s * 0.16), white, 1))
             if product.price is not None and product.price > product.sale_price:
-                blocks.append(((f"日常价 ¥{money(product.price)}" if zh else f"Was ¥{money(product.price)}"),
-                               int(s * 0.05), soft, 1))
+                was = price_text(product.price, product.currency)
+                blocks.append(((f"日常价 {was}" if zh else f"Was {was}"), int(s * 0.05), soft, 1))
         elif product.price is not None:
-            blocks.append((f"¥{money(product.price)}", int(s * 0.16), white, 1))
+            blocks.append((price_text(product.price, product.currency), int(s * 0.16), white, 1))
         if product.offer:
             blocks.append((product.offer, int(s * 0.055), white, 3))
         return blocks
