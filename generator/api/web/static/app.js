@@ -165,7 +165,9 @@ async function showClips(jobId) {
     if (!f.platform) continue;
     const key = `${f.sku} v${f.variant} · ${f.platform}`;
     if (!groups.has(key)) groups.set(key, {});
-    groups.get(key)[f.path.split(".").slice(1).join(".")] = f;
+    // "douyin.cover.jpg" → "cover.jpg": from the file's own name, as SKU folders may hold dots too.
+    const name = f.name || f.path.split("/").pop();
+    groups.get(key)[name.slice(f.platform.length + 1)] = f;
   }
   const box = $("clips");
   box.innerHTML = "";
