@@ -41,13 +41,18 @@ def install(app: FastAPI, out_root: Path) -> None:
 
 
 def public_detail(detail: Any, out_root: Path) -> Any:
-    """An HTTPException's detail for the wire: strings on one line, no server path, structure kept."""
-    detail = public(detail, out_root)
-    if isinstance(detail, str):
-        return one_line(detail)
-    if isinstance(detail, dict):
-        return {k: one_line(v) if isinstance(v, str) else v for k, v in detail.items()}
-    return detail
+    """An HTTPException's detail for the wire: every string on one line, no server path, structure kept."""
+    return _flat(public(detail, out_root))
+
+
+def _flat(data: Any) -> Any:
+    if isinstance(data, str):
+        return one_line(data)
+    if isinstance(data, dict):
+        return {k: _flat(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_flat(v) for v in data]
+    return data
 
 
 def _where(loc: Any) -> str:

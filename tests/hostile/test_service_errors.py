@@ -97,11 +97,15 @@ def test_hostile_uploads_are_4xx_in_one_line(server: tuple[str, Path]) -> None:
             client.post("/v1/jobs", headers={**H, "Content-Type": "multipart/form-data; boundary=x"}, content=b"junk"),
             client.post("/v1/jobs", headers={**H, "Content-Type": "text/plain"}, content=b"hello"),
             client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", b"\x00" * 1000)}),
+            # A key that is not ASCII (compare_digest refuses such strings: it was a 500).
+            client.post("/v1/jobs", headers={"Authorization": "Bearer ключ".encode()}, files={"sheet": ("a.csv", CSV)}),
+            client.get("/v1/jobs", headers={"Authorization": b"Bearer \xff\xfe"}),
         ]
     for res in cases:
         check_body(res, out)
     assert cases[2].status_code == 422 and "x.jpg" in cases[2].text  # two images of one name: said, not a 500
     assert cases[6].status_code == 422
+    assert cases[-1].status_code == cases[-2].status_code == 401
 
 
 def _submit_with_a_blocked_product(client: httpx.Client, out: Path, tmp: Path) -> str:

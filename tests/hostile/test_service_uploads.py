@@ -34,7 +34,7 @@ def auth(key: str) -> dict[str, str]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, int]]:
     root = tmp_path_factory.mktemp("uploads")
     with serve(root, DAIHUO_API_KEYS=f"{KEY_A},{KEY_B}", DAIHUO_ADMIN_KEYS=ADMIN, DAIHUO_MAX_UPLOAD_BYTES=str(LIMIT),
-               DAIHUO_PARSE_CPU_SECONDS="4", DAIHUO_PARSE_WAIT_SECONDS="2") as (base, proc):
+               DAIHUO_PARSE_CPU_SECONDS="4", DAIHUO_PARSE_WAIT_SECONDS="2", DAIHUO_PARSE_MEMORY_MB="400") as (base, proc):
         yield base, root / "out", proc.proc.pid
 
 
@@ -192,3 +192,27 @@ def test_a_sheet_that_is_slow_to_parse_never_holds_the_server(server: tuple[str,
         assert "\n" not in view["error"] and "—" in view["error"], view["error"]  # one line: problem — fix
         assert_no_leak(str(view), out)
     assert peak_rss_mb(pid) - before < 100, "parsing the sheet grew the server's memory"
+
+
+def _alias_bomb() -> bytes:
+    """A 400-byte YAML sheet whose aliases stand for 9⁹ cells (a "billion laughs")."""
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    lines.append('products: [{"sku": "Y-1", "title": "杯子", "selling_points": *i}]')
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_sheet_that_needs_too_much_memory_is_refused_in_one_line(server: tuple[str, Path, int]) -> None:
+    base, out, pid = server
+    before = peak_rss_mb(pid)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        started = time.monotonic()
+        res = client.post("/v1/jobs", headers=auth(KEY_A), files={"sheet": ("bomb.yaml", _alias_bomb())})
+        assert time.monotonic() - started < 10 and res.status_code in (202, 422), res.text
+        assert_no_leak(res.text, out)
+        if res.status_code == 202:
+            view = _wait(client, KEY_A, res.json()["id"], timeout=60)
+            assert view["state"] == "failed" and "\n" not in view["error"] and " — " in view["error"], view
+            assert_no_leak(str(view), out)
+    assert peak_rss_mb(pid) - before < 100, "reading the sheet grew the server's memory"
