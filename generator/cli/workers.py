@@ -239,15 +239,17 @@ def serve_cmd(
     """Serve the HTTP API (/v1/jobs, /docs) and the merchant web page (/).
 
     With DAIHUO_REDIS_URL set, jobs go to the Celery workers; without it they run in this process.
-    API keys come from DAIHUO_API_KEYS (comma-separated; `Authorization: Bearer KEY`).
+    API keys come from DAIHUO_API_KEYS (comma-separated KEY or TENANT:KEY; `Authorization: Bearer KEY`); each
+    key sees only its tenant's jobs, keys in DAIHUO_ADMIN_KEYS see all (docs/security.md).
     """
     import uvicorn
 
     from generator.api import create_app
 
     api = create_app(out_root=_out_root(out))
-    if not api.state.config.keys:
-        console.print("[yellow]warning:[/] DAIHUO_API_KEYS is empty: anyone who can reach this port can submit jobs")
+    if api.state.config.open:
+        console.print("[yellow]warning:[/] DAIHUO_API_KEYS is empty: anyone who can reach this port can submit jobs "
+                      "and see every job (docs/security.md)")
     uvicorn.run(api, host=host, port=port, log_level="info")
 
 

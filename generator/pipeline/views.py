@@ -35,7 +35,8 @@ def summarize(job: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any
     return {
         "id": job["id"], "state": job["state"], "mode": job["mode"], "created": job["created"],
         "updated": job["updated"], "error": job["error"], "brief": job["brief"],
-        "progress": round(sum(1 for st in states if st in TERMINAL) / len(states), 3) if states else 1.0,
+        "progress": (round(sum(1 for st in states if st in TERMINAL) / len(states), 3) if states
+                     else float(job["state"] in TERMINAL)),  # no steps yet: the sheet is still being read
         "products": out,
         "row_errors": job["row_errors"], "warnings": job["warnings"],
     }

@@ -154,8 +154,12 @@ function render(job) {
     list.appendChild(li);
   }
   const rows = $("row-errors");
-  rows.hidden = !job.row_errors.length;
-  rows.textContent = job.row_errors.map((e) => `第 ${e.row} 行 row ${e.row} · ${e.field}: ${e.problem} — ${e.fix}`).join("\n");
+  const lines = job.row_errors.map((e) => `第 ${e.row} 行 row ${e.row} · ${e.field}: ${e.problem} — ${e.fix}`);
+  // A job that failed before any product started (its sheet could not be read) says why here.
+  if (job.state === "failed" && !job.products.length && job.error) lines.unshift(job.error);
+  if (job.reading) lines.unshift("读取表格中… / reading the sheet…");
+  rows.hidden = !lines.length;
+  rows.textContent = lines.join("\n");
 }
 
 async function showClips(jobId) {
