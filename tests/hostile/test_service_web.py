@@ -51,4 +51,7 @@ def test_clips_of_skus_with_dots_hashes_and_percents_show_and_download(tmp_path:
                 for href in hrefs:
                     res = page.request.get(base + href if href.startswith("/") else href)
                     assert res.ok and magic in res.body()[:12], (cls, href, res.status)
+            shot = Path(os.environ.get("DAIHUO_SCREENSHOT_DIR", tmp_path)) / "web-hostile-skus.png"
+            page.screenshot(path=str(shot), full_page=True)
             browser.close()
+    assert shot.stat().st_size > 10_000
