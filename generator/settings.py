@@ -90,7 +90,8 @@ class Settings(BaseSettings):
     visibility_timeout: int = Field(default=7200, ge=1, description="seconds before a dead worker's task is re-sent")
     render_time_limit: int = Field(default=3600, ge=10, description="hard limit of one render task, seconds")
     io_time_limit: int = Field(default=900, ge=10, description="hard limit of one script/compliance/voice task")
-    lease_seconds: float = Field(default=60.0, gt=0, description="a step's claim lasts this long without heartbeat")
+    lease_seconds: float = Field(default=45.0, gt=0, description="a step's claim lasts this long without heartbeat; "
+                                 "a dead worker's step is re-sent about this long after its death")
     max_attempts: int = Field(default=3, ge=1, description="tries of one step before it is recorded as failed")
     stall_seconds: float = Field(default=60.0, ge=0, description="quiet time before lost messages are re-sent")
     state_journal: str = Field(default="wal", description="SQLite journal mode of the job state (delete on NFS)")
@@ -98,6 +99,14 @@ class Settings(BaseSettings):
     api_keys: str = ""
     max_upload_bytes: int = Field(default=20_000_000, ge=1)
     api_max_rows: int = Field(default=500, ge=1, description="products one API upload may hold")
+    admin_keys: str = Field(default="", description="API keys that see every tenant's jobs (docs/security.md)")
+    # Reading an uploaded sheet happens in a child process with these limits (docs/security.md).
+    parse_cpu_seconds: int = Field(default=30, ge=1, description="CPU seconds one uploaded sheet may take to read")
+    parse_memory_mb: int = Field(default=1024, ge=128, description="address space of the sheet-reading process")
+    parse_timeout: float = Field(default=180.0, gt=0, description="wall-clock limit of reading one upload")
+    parse_wait_seconds: float = Field(default=5.0, ge=0, description="how long POST /v1/jobs waits for the sheet "
+                                      "before answering 202 and reading on")
+    parse_concurrency: int = Field(default=2, ge=1, description="uploads read at the same time")
 
     def sheet_limits(self, *, max_rows: int | None = None) -> SheetLimits:
         return SheetLimits(max_rows=max_rows or self.max_rows, max_field_chars=self.max_field_chars,

@@ -22,7 +22,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     root = tmp_path_factory.mktemp("api")
     port = free_port()
     env = child_env(DAIHUO_API_KEYS=f"other-key,{KEY}", DAIHUO_OUT=str(root / "out"), DAIHUO_MAX_UPLOAD_BYTES=str(LIMIT),
-                    DAIHUO_API_MAX_ROWS="20", DAIHUO_THREADS="1")
+                    DAIHUO_API_MAX_ROWS="20", DAIHUO_THREADS="1", DAIHUO_PARSE_WAIT_SECONDS="60")
     env.pop("DAIHUO_REDIS_URL", None)
     proc = Process(["serve", "--host", "127.0.0.1", "--port", str(port)], env, root / "serve.log")
     try:

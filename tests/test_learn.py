@@ -27,6 +27,7 @@ from tests.harness.processes import REPO_ROOT, Process, child_env, free_port, wa
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 KEY = "learn-key-789"
+TENANT_KEY = "shop-b-key-456"
 WINNER_VARIANT = 4  # the variant whose angle the truth favours (story, by the writer's rotation)
 RENDER = ["--duration", "5", "--scale", "0.2", "--platforms", "douyin", "--no-music"]
 
@@ -212,7 +213,10 @@ def test_learn_and_make_say_what_is_wrong_in_one_line(tmp_path: Path, first_job:
 def server(first_job: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     port = free_port()
-    env = child_env(DAIHUO_API_KEYS=KEY, DAIHUO_OUT=str(first_job), DAIHUO_THREADS="1")
+    # The jobs were made by `daihuo make`, which belongs to no tenant: an admin key may learn from them; a
+    # tenant's key only from its own jobs.
+    env = child_env(DAIHUO_API_KEYS=f"shop-b:{TENANT_KEY}", DAIHUO_ADMIN_KEYS=KEY, DAIHUO_OUT=str(first_job),
+                    DAIHUO_THREADS="1")
     env.pop("DAIHUO_REDIS_URL", None)
     proc = Process(["serve", "--port", str(port)], env, log)
     try:
@@ -239,6 +243,10 @@ def test_post_v1_learn(server: str, learned) -> None:
         no_views = {"export": ("e.csv", "标题,点赞\n好视频,3\n".encode(), "text/csv")}
         refused = client.post("/v1/learn", files=no_views, headers={"Authorization": f"Bearer {KEY}"})
         assert refused.status_code == 422 and "播放量" in refused.json()["detail"]["message"]
+        other = {"Authorization": f"Bearer {TENANT_KEY}"}  # another tenant: none of these jobs are its own
+        assert client.post("/v1/learn", files=files, data={"job": "first"}, headers=other).status_code == 404
+        assert client.post("/v1/learn", files=files, headers=other).status_code == 422
+        assert client.get("/v1/learn/insights.html", headers=other).status_code == 404
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make test-setup)")

@@ -8,21 +8,22 @@ generator.pipeline.plan.variant_plan, the same list the in-process runner walks.
 from __future__ import annotations
 
 import contextlib
-import time
+import logging
 from typing import Any
 
 from generator.models import Brief
-from generator.pipeline.finalize import NotFinished, finalize
 from generator.pipeline.plan import queue_of, variant_plan
 from generator.pipeline.runners import start_state
 from generator.pipeline.store import JobStore
 from generator.settings import Settings
 
+log = logging.getLogger("daihuo.workers")
 
-def enqueue(store: JobStore, job_id: str) -> int:
-    """Send the job's canvas to the workers; variants already finished are left out (a resume).
-    Returns the number of chains sent."""
-    from celery import chain, chord, group
+
+def enqueue(store: JobStore, job_id: str, only: set[tuple[str, int]] | None = None) -> int:
+    """Send the job's canvas to the workers; variants already finished are left out (a resume), and with ONLY
+    given, every variant not in it. Returns the number of chains sent."""
+    from celery import chord
 
     from workers import tasks
 
@@ -32,13 +33,9 @@ def enqueue(store: JobStore, job_id: str) -> int:
     chains = []
     for product in job["products"]:
         for n in range(1, int(job["brief"]["variants"]) + 1):
-            if (product["sku"], n) in finished:
+            if (product["sku"], n) in finished or (only is not None and (product["sku"], n) not in only):
                 continue
-            state = start_state(job, product, n).model_dump(mode="json")
-            io = [s for s in plan if queue_of(s) == "io"]
-            renders = [tasks.render_step.s(step=s) for s in plan if queue_of(s) == "render"]
-            links = [tasks.io_step.s(state, io[0]), *(tasks.io_step.s(step=s) for s in io[1:])]
-            chains.append(chain(*links, group(renders) if len(renders) > 1 else renders[0]))
+            chains.append(_variant_chain(start_state(job, product, n).model_dump(mode="json"), plan))
     report = tasks.report.si(job_id, str(store.out_root))
     if chains:
         chord(chains)(report)
@@ -46,6 +43,18 @@ def enqueue(store: JobStore, job_id: str) -> int:
         report.apply_async()
     _drop_result_subscriptions(tasks.report.app)
     return len(chains)
+
+
+def _variant_chain(state: dict[str, Any], plan: list[str]) -> Any:
+    """script → compliance → voice → group(render per platform): the plan's io steps, then its renders."""
+    from celery import chain, group
+
+    from workers import tasks
+
+    io = [s for s in plan if queue_of(s) == "io"]
+    renders = [tasks.render_step.s(step=s) for s in plan if queue_of(s) == "render"]
+    links = [tasks.io_step.s(state, io[0]), *(tasks.io_step.s(step=s) for s in io[1:])]
+    return chain(*links, group(renders) if len(renders) > 1 else renders[0])
 
 
 def _drop_result_subscriptions(app: Any) -> None:
@@ -74,48 +83,15 @@ def resume(store: JobStore, job_id: str) -> int:
 
 def settle(store: JobStore, job_id: str, settings: Settings, *, grace: float = 15.0,
            broker_url: str | None = None) -> dict[str, Any]:
-    """Bring a job to its end when the broker dropped its messages; followers (`batch --wait`) call this.
+    """Bring a Celery job to its end when a worker died or the broker dropped its messages; `batch --wait`,
+    the API server and every worker call this (workers/recovery.py says how, and why it is safe)."""
+    from workers.recovery import recover_job
 
-    - All steps finished but no report (the chord's report task was lost): write the report here.
-    - With BROKER_URL: steps left over, yet Redis holds no message at all (queues and un-acked set empty) and no
-      worker holds a live lease, for DAIHUO_STALL_SECONDS: the messages were lost (a Redis restart can drop a
-      message between a worker taking it and acknowledging it); re-send the unfinished part. Steps are
-      idempotent, so a false alarm costs nothing but a few skipped tasks.
-    """
     job = store.job(job_id)
-    if job["state"] in ("done", "failed"):
+    if job["state"] in ("done", "failed") or job["mode"] != "celery":
         return job
-    steps = store.steps(job_id)
-    last = max((s["updated"] for s in steps), default=job["updated"])
-    quiet = time.time() - last
-    if all(s["state"] in ("done", "failed") for s in steps):
-        if quiet >= grace:
-            with contextlib.suppress(NotFinished):
-                finalize(store, job_id)
-        return store.job(job_id)
-    if (broker_url and quiet >= settings.stall_seconds and not _live_leases(steps, settings.lease_seconds)
-            and broker_is_idle(broker_url)):
-        store.set_job_state(job_id, "running", message="no message left in Redis for this job's open steps: "
-                            "re-sending them (lost by a broker restart?)")
-        enqueue(store, job_id)
-    return store.job(job_id)
-
-
-def _live_leases(steps: list[dict[str, Any]], lease_seconds: float) -> bool:
-    fresh = 2 * lease_seconds
-    return any(s["state"] == "running" and s["heartbeat"] and time.time() - s["heartbeat"] < fresh for s in steps)
-
-
-def broker_is_idle(url: str) -> bool:
-    """True when no task message waits in a queue or sits un-acknowledged (or ETA-held) at a worker."""
-    import redis
-
-    from workers.celery_app import IO_QUEUE, RENDER_QUEUE
-
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-        keys = [q + suffix for q in (IO_QUEUE, RENDER_QUEUE) for suffix in ("", "\x06\x163", "\x06\x166", "\x06\x169")]
-        waiting = sum(client.llen(k) for k in keys)
-        return waiting == 0 and client.hlen("unacked") == 0
-    except redis.RedisError:
-        return False  # cannot tell while Redis is down: do nothing
+        recover_job(store, job, settings, broker_url=broker_url, grace=grace)
+    except Exception:  # noqa: BLE001 - Redis down, a locked database: whoever settles tries again soon
+        log.warning("recovery of job %s failed; it is tried again on the next pass", job_id, exc_info=True)
+    return store.job(job_id)

@@ -6,6 +6,8 @@ DAIHUO_IO_TIME_LIMIT; docs/service.md), so every worker machine is configured th
 
 from __future__ import annotations
 
+import contextlib
+
 from celery import Celery
 from kombu import Queue
 
@@ -39,6 +41,8 @@ def time_limits(queue: str, settings: Settings | None = None) -> tuple[int, int]
 def configure(app: Celery, url: str | None = None, settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     url = url or redis_url(settings)
+    if app.conf.broker_url not in (None, url):
+        _forget_connections(app)
     app.conf.update(
         broker_url=url,
         result_backend=url,
@@ -64,6 +68,20 @@ def configure(app: Celery, url: str | None = None, settings: Settings | None = N
         worker_hijack_root_logger=False,
     )
     return app
+
+
+def _forget_connections(app: Celery) -> None:
+    """Another broker: the connection and producer pools (and the result backend) opened for the old one must not
+    be used again. Celery caches them on first use, as it does after a fork (Celery._after_fork)."""
+    with contextlib.suppress(Exception):
+        if app._pool is not None:
+            app._pool.force_close_all()
+    app._pool = None
+    with contextlib.suppress(AttributeError, KeyError):
+        app.__dict__["amqp"]._producer_pool = None
+    app._backend_cache = None
+    with contextlib.suppress(AttributeError):
+        del app._local.backend
 
 
 app = configure(Celery("daihuo", include=["workers.tasks"]))

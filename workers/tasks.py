@@ -21,6 +21,9 @@ from generator.pipeline.state import VariantState
 from generator.pipeline.store import JobStore
 from generator.settings import get_settings
 from workers.celery_app import IO_QUEUE, RENDER_QUEUE, app, time_limits
+from workers.recovery import connect_worker_signals
+
+connect_worker_signals()  # every worker also sweeps for work that dead workers or a broker restart lost
 
 _io_soft, _io_hard = time_limits(IO_QUEUE)
 _render_soft, _render_hard = time_limits(RENDER_QUEUE)

@@ -1,6 +1,8 @@
 """The CLI's error boundary: every failure reaches the user as one line (problem — fix), never a traceback.
 
-Tracebacks of unexpected errors go to OUT/.daihuo/daihuo.log (for a bug report), not to the terminal.
+Tracebacks of unexpected errors go to OUT/.daihuo/daihuo.log (for a bug report), not to the terminal. Logging
+itself never prints to the terminal either: not when no log file could be opened (a read-only output folder),
+and not when writing the log fails (a full disk).
 """
 
 from __future__ import annotations
@@ -12,10 +14,26 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from generator.errors import DaihuoError, one_line
+from generator.errors import DaihuoError
 
 console = Console(stderr=True)
 LOG_NAME = "daihuo.log"
+
+
+class QuietFileHandler(logging.FileHandler):
+    """A log file that stops, silently, when it cannot be written (logging would print a traceback)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        logging.getLogger("daihuo").removeHandler(self)
+        self.close()
+
+
+def quiet_logging() -> None:
+    """daihuo's own log records never reach the terminal through logging's last-resort handler."""
+    logging.raiseExceptions = False
+    logger = logging.getLogger("daihuo")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def log_to_file(out_root: Path) -> Path | None:
@@ -23,7 +41,7 @@ def log_to_file(out_root: Path) -> Path | None:
     path = Path(out_root) / ".daihuo" / LOG_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = QuietFileHandler(path, encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -35,16 +53,19 @@ def log_to_file(out_root: Path) -> Path | None:
 
 def report(exc: BaseException) -> int:
     """Print EXC as one line and return the exit code: 1 for a DaihuoError, 1 for anything else too."""
-    if isinstance(exc, DaihuoError):
-        console.print(f"[red]error:[/] {escape(one_line(exc))}")
+    from generator.pipeline.failures import environment_error, explain
+
+    if isinstance(exc, DaihuoError) or environment_error(exc, hide=False):
+        console.print(f"[red]error:[/] {escape(explain(exc, hide=False))}")
         return 1
     logging.getLogger("daihuo").error("unexpected error", exc_info=exc)
-    console.print(f"[red]error:[/] {escape(one_line(exc))} (an unexpected failure; details in "
+    console.print(f"[red]error:[/] {escape(explain(exc, hide=False))} (an unexpected failure; details in "
                   f"OUT/.daihuo/{LOG_NAME} when the output folder is writable)")
     return 1
 
 
 def run_guarded(main: object) -> None:
+    quiet_logging()
     try:
         main()  # type: ignore[operator]
     except (KeyboardInterrupt, SystemExit):

@@ -156,12 +156,17 @@ def _follow(store: Any, job_id: str, timeout: float, broker_url: str) -> int:
     from generator.pipeline.views import summarize
     from workers.canvas import settle
 
-    started = time.monotonic()
+    started = last_settle = time.monotonic()
+    settings = get_settings()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
         bars: dict[str, Any] = {}
         while True:
-            job = settle(store, job_id, get_settings(), broker_url=broker_url)
+            if time.monotonic() - last_settle >= 2.0:  # recovery of lost work (workers/recovery.py), every 2 s
+                last_settle = time.monotonic()
+                job = settle(store, job_id, settings, broker_url=broker_url)
+            else:
+                job = store.job(job_id)
             view = summarize(job, store.steps(job_id))
             for prod in view["products"]:
                 if prod["sku"] not in bars:
@@ -173,7 +178,10 @@ def _follow(store: Any, job_id: str, timeout: float, broker_url: str) -> int:
             if job["state"] in ("done", "failed"):
                 break
             if timeout and time.monotonic() - started > timeout:
-                console.print(f"[yellow]still running after {timeout:.0f}s; follow with `daihuo status {job_id}`[/]")
+                out = store.out_root
+                console.print(f"[yellow]still running after {timeout:.0f}s[/] — see `daihuo status {job_id} --out {out}`; "
+                              f"if no worker is making progress, start one (`daihuo worker`) and run "
+                              f"`daihuo batch --resume {job_id} --out {out} --wait` (finished clips are kept)")
                 return 3
             time.sleep(0.5)
     _print_outcome(view)
@@ -231,15 +239,17 @@ def serve_cmd(
     """Serve the HTTP API (/v1/jobs, /docs) and the merchant web page (/).
 
     With DAIHUO_REDIS_URL set, jobs go to the Celery workers; without it they run in this process.
-    API keys come from DAIHUO_API_KEYS (comma-separated; `Authorization: Bearer KEY`).
+    API keys come from DAIHUO_API_KEYS (comma-separated KEY or TENANT:KEY; `Authorization: Bearer KEY`); each
+    key sees only its tenant's jobs, keys in DAIHUO_ADMIN_KEYS see all (docs/security.md).
     """
     import uvicorn
 
     from generator.api import create_app
 
     api = create_app(out_root=_out_root(out))
-    if not api.state.config.keys:
-        console.print("[yellow]warning:[/] DAIHUO_API_KEYS is empty: anyone who can reach this port can submit jobs")
+    if api.state.config.open:
+        console.print("[yellow]warning:[/] DAIHUO_API_KEYS is empty: anyone who can reach this port can submit jobs "
+                      "and see every job (docs/security.md)")
     uvicorn.run(api, host=host, port=port, log_level="info")
 
 

@@ -22,6 +22,8 @@ class LearnOptions:
     platform: str | None = None  # the platform every export is from, when neither rows nor file names say
     objective: str = "auto"
     jobs: list[str] = field(default_factory=list)  # learn only from these jobs' clips
+    into: Path | None = None  # where insights.* go (default OUT/learn)
+    shown_out: str | None = None  # how insights name the output root (the API shows no server path)
     min_views: int = MIN_VIEWS
     min_events: float = MIN_EVENTS
     seed: int = 0
@@ -99,7 +101,7 @@ def learn(exports: list[Path], out: Path, options: LearnOptions | None = None) -
     counts = {kind: sum(1 for i in issues if i.kind == kind) for kind in ("error", "unmatched", "ambiguous",
                                                                          "duplicate", "warning")}
     insights = Insights(
-        generated=datetime.now().isoformat(timespec="seconds"), out=str(out), exports=read,
+        generated=datetime.now().isoformat(timespec="seconds"), out=options.shown_out or str(out), exports=read,
         objective=objective, objective_reason=reason,
         settings={"min_views": options.min_views, "min_events": options.min_events, "credible": 0.95,
                   "prior": "Beta(1, 1)", "seed": options.seed, "platform": options.platform, "jobs": options.jobs},
@@ -116,5 +118,5 @@ def learn(exports: list[Path], out: Path, options: LearnOptions | None = None) -
                 "gmv": sum(m.row.gmv or 0 for m in matches)},
         titles=titles_by_sku(clips),
     )
-    paths = write_insights(out / "learn", insights, render_markdown(insights), render_html(insights))
+    paths = write_insights(options.into or out / "learn", insights, render_markdown(insights), render_html(insights))
     return LearnResult(insights=insights, paths=paths, warnings=warnings)

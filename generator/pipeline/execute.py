@@ -15,9 +15,11 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from generator.errors import DaihuoError, one_line
+from generator.errors import DaihuoError
 from generator.pipeline.engines import Engines
+from generator.pipeline.failures import discard_partials, environment_error, explain
 from generator.pipeline.state import VariantState
 from generator.pipeline.steps import BlockedByCompliance, run_body
 from generator.pipeline.store import JobStore, StepKey, lease
@@ -75,21 +77,27 @@ def run_step(store: JobStore, state: VariantState, step: str, engines: Callable[
     if attempt > policy.max_attempts:
         return _failed(store, key, state, f"gave up after {attempt - 1} attempts: the worker running it stopped "
                                           "each time (killed, out of memory?) — see the worker logs")
+    root = Path(state.out)
     try:
         with lease(store, key, owner, policy.lease_seconds):
             output = run_body(step, state, engines())
     except BlockedByCompliance as exc:
         return _failed(store, key, state, exc.problem, exc.report.model_dump() if exc.report else None)
     except DaihuoError as exc:
-        return _failed(store, key, state, one_line(exc))
+        discard_partials(step, state.directory)
+        return _failed(store, key, state, explain(exc, root))
     except TRANSIENT as exc:
-        if attempt < policy.max_attempts:
-            store.requeue(key, f"attempt {attempt} hit {one_line(exc)}; retrying")
+        discard_partials(step, state.directory)
+        if attempt < policy.max_attempts and environment_error(exc) is None:
+            store.requeue(key, f"attempt {attempt} hit {explain(exc, root)}; retrying")
             raise StepRetry(2.0 * attempt, str(exc)) from exc
-        return _failed(store, key, state, f"{one_line(exc)} (after {attempt} attempts)")
+        return _failed(store, key, state, f"{explain(exc, root)} (after {attempt} attempts)")
     except Exception as exc:  # recorded, never raised: the other products go on
         log.exception("step %s of %s v%s failed", step, state.sku, state.variant)
-        return _failed(store, key, state, one_line(exc))
+        # A failed step's half-made files go first: on a full disk that gives back the space the job state
+        # needs to record the failure, and the next product gets its chance.
+        discard_partials(step, state.directory)
+        return _failed(store, key, state, explain(exc, root))
     store.finish(key, output.result.model_dump(mode="json"), rendered=output.rendered,
                  message="rendered" if output.rendered else "")
     for variant, sibling in output.siblings.items():  # e.g. the writer made every variant's script at once

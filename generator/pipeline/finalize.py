@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.models import Brief, ComplianceReport, JobResult, Product, RowError, VariantResult
+from generator.pipeline.failures import explain
 from generator.pipeline.plan import REVIEW
 from generator.pipeline.report import write_job_report, write_manifest
 from generator.pipeline.state import VariantState
@@ -67,7 +68,8 @@ def finalize(store: JobStore, job_id: str, *, force: bool = False) -> JobResult:
         try:
             write_manifest(result, products[sku], brief, job_id)
         except OSError as exc:  # the variant's folder is unusable; the batch report must still be written
-            result.error = (result.error + "; " if result.error else "") + f"manifest.json not written: {exc}"
+            if not result.error:  # a failed step already said why the folder is unusable
+                result.error = f"manifest.json not written: {explain(exc, job['out_root'])}"
         variants.append(result)
     out_dir = Path(job["out_root"]) / job_id
     result = JobResult(job=job_id, out_dir=str(out_dir), variants=variants,
@@ -77,6 +79,6 @@ def finalize(store: JobStore, job_id: str, *, force: bool = False) -> JobResult:
     state_name = "failed" if bad else "done"
     error = "; ".join(f"{v.sku} v{v.variant}: {v.error}" for v in bad) or None
     if store.job(job_id)["state"] != state_name or force:
-        store.set_job_state(job_id, state_name, error, message=f"report written: {report}")
+        store.set_job_state(job_id, state_name, error, message=f"report written: {report.name}")
     return result
 

@@ -53,13 +53,13 @@ def stage_images(products: list[Product], out_root: Path) -> list[Product]:
 
 
 def create_job(store: JobStore, job: str, sheet: SheetResult, brief: Brief, *, mode: str, token: str = "",
-               force: bool = False) -> dict[str, Any]:
+               force: bool = False, tenant: str = "") -> dict[str, Any]:
     """Record JOB (resetting a job of the same id) with its products and every planned step, all queued."""
     products = with_brief_language(stage_images(sheet.products, store.out_root), brief)
     store.create_job(
         job, mode=mode, brief=brief.model_dump(), products=[p.model_dump() for p in products],
         row_errors=[e.model_dump() for e in sheet.errors], warnings=sheet.warnings,
         steps=[(s.sku, s.variant, s.step) for s in job_plan(products, brief)], token=token,
-        options={"force": force},
+        options={"force": force}, tenant=tenant,
     )
     return store.job(job)

@@ -22,6 +22,7 @@ from generator.settings import ASSETS_DIR
 from generator.voice.base import VoiceEngine
 
 MUSIC = ASSETS_DIR / "music" / "soft_loop.ogg"
+VOICE_DIR = "voice"  # the voice step's own folder inside a variant's folder
 
 
 class BlockedByCompliance(DaihuoError):
@@ -76,7 +77,7 @@ def review(script: Script, product: Product, brief: Brief, engines: Engines) -> 
 def speak(script: Script, brief: Brief, directory: Path, engine: VoiceEngine, *, speed: float = 1.0) -> VoiceTrack:
     from generator.voice.track import speak_script
 
-    return speak_script(script, engine, directory / "voice", music=MUSIC if brief.music else None, speed=speed)
+    return speak_script(script, engine, directory / VOICE_DIR, music=MUSIC if brief.music else None, speed=speed)
 
 
 def run_body(step: str, state: VariantState, engines: Engines) -> StepOutput:

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, state TEXT NOT NULL, mode TEXT NOT NULL, out_root TEXT NOT NULL,
   brief TEXT NOT NULL, products TEXT NOT NULL, row_errors TEXT NOT NULL, warnings TEXT NOT NULL,
   token TEXT NOT NULL DEFAULT '', error TEXT, created REAL NOT NULL, updated REAL NOT NULL,
-  options TEXT NOT NULL DEFAULT '{}'
+  options TEXT NOT NULL DEFAULT '{}', tenant TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS steps (
   job TEXT NOT NULL, sku TEXT NOT NULL, variant INTEGER NOT NULL, step TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -104,17 +104,18 @@ class JobStore:
     def create_job(
         self, job: str, *, mode: str, brief: dict[str, Any], products: list[dict[str, Any]],
         row_errors: list[dict[str, Any]], warnings: list[str], steps: list[tuple[str, int, str]], token: str = "",
-        options: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None, tenant: str = "",
     ) -> None:
-        """Create (or reset, when resubmitted under the same id) a job and its steps, all queued."""
+        """Create (or reset, when resubmitted under the same id) a job and its steps, all queued. TENANT is who
+        may see it over the API ('' for jobs of the command line: only admins see those)."""
         now = time.time()
         with self._tx() as db:
             db.execute("DELETE FROM steps WHERE job=?", (job,))
             db.execute(
                 "INSERT OR REPLACE INTO jobs (id, state, mode, out_root, brief, products, row_errors, warnings,"
-                " token, error, created, updated, options) VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?)",
+                " token, error, created, updated, options, tenant) VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,?)",
                 (job, "queued", mode, str(self.out_root), _dump(brief), _dump(products), _dump(row_errors),
-                 _dump(warnings), token, now, now, _dump(options or {})),
+                 _dump(warnings), token, now, now, _dump(options or {}), tenant),
             )
             db.executemany(
                 "INSERT INTO steps (job, sku, variant, step, seq, state, updated) VALUES (?,?,?,?,?,'queued',?)",
@@ -132,11 +133,20 @@ class JobStore:
             data[key] = json.loads(data[key])
         return data
 
-    def jobs(self, limit: int = 50) -> list[dict[str, Any]]:
+    def jobs(self, limit: int = 50, *, tenant: str | None = None) -> list[dict[str, Any]]:
+        """The newest jobs (of TENANT only, when given)."""
+        where, args = ("WHERE tenant=?", (tenant,)) if tenant is not None else ("", ())
         with self._conn() as db:
-            rows = db.execute("SELECT id, state, mode, created, updated, error FROM jobs ORDER BY created DESC LIMIT ?",
-                              (limit,)).fetchall()
+            rows = db.execute(f"SELECT id, state, mode, created, updated, error FROM jobs {where}"
+                              " ORDER BY created DESC LIMIT ?", (*args, limit)).fetchall()
         return [dict(r) for r in rows]
+
+    def open_jobs(self, mode: str) -> list[str]:
+        """Ids of MODE's jobs still queued or running (what recovery sweeps look at)."""
+        with self._conn() as db:
+            rows = db.execute("SELECT id FROM jobs WHERE mode=? AND state IN ('queued', 'running') ORDER BY created",
+                              (mode,)).fetchall()
+        return [r["id"] for r in rows]
 
     def set_job_state(self, job: str, state: State, error: str | None = None, message: str = "") -> None:
         with self._tx() as db:
@@ -232,6 +242,36 @@ class JobStore:
                        (why, time.time(), key.job, key.sku, key.variant, key.step))
             _event(db, key.job, key.sku, key.variant, key.step, "queued", why)
 
+    def release_lost(self, key: StepKey, lease_s: float, resend_after: float) -> bool:
+        """Mark a step whose owner stopped beating (a dead worker) as lost, so that the next claim takes it over.
+        True for the one caller that did it (several sweepers may try at once; one re-sends the work); a step
+        marked lost that nobody claimed within RESEND_AFTER seconds may be marked again (its re-sent message
+        was lost too)."""
+        now = time.time()
+        with self._tx() as db:
+            done = db.execute(
+                "UPDATE steps SET owner='lost:' || COALESCE(owner, ''), heartbeat=NULL, updated=? WHERE job=? AND"
+                " sku=? AND variant=? AND step=? AND state='running' AND (heartbeat IS NULL OR heartbeat<?) AND"
+                " (owner IS NULL OR owner NOT LIKE 'lost:%' OR updated<?)",
+                (now, key.job, key.sku, key.variant, key.step, now - lease_s, now - resend_after)).rowcount
+            if done:
+                _event(db, key.job, key.sku, key.variant, key.step, "running",
+                       f"its worker stopped (no heartbeat for {lease_s:g}s): sending it again to a live worker")
+        return bool(done)
+
+    def claim_resend(self, job: str, sku: str, variant: int, quiet_s: float, why: str) -> bool:
+        """Mark a variant whose open steps have been quiet for QUIET_S as re-sent now; True for the one caller
+        that did it (the others find it no longer quiet)."""
+        now = time.time()
+        with self._tx() as db:
+            done = db.execute(
+                "UPDATE steps SET updated=? WHERE job=? AND sku=? AND variant=? AND state NOT IN ('done', 'failed')"
+                " AND NOT EXISTS (SELECT 1 FROM steps WHERE job=? AND sku=? AND variant=? AND updated>=?)",
+                (now, job, sku, variant, job, sku, variant, now - quiet_s)).rowcount
+            if done:
+                _event(db, job, sku, variant, None, "queued", why)
+        return bool(done)
+
     def reset_unfinished(self, job: str) -> int:
         """For a resume: failed and abandoned steps go back to queued (done ones stay done)."""
         with self._tx() as db:
@@ -286,3 +326,5 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
     if "options" not in columns:
         db.execute("ALTER TABLE jobs ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
+    if "tenant" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT ''")

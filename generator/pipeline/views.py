@@ -17,7 +17,7 @@ def summarize(job: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any
         prod["steps"].append(s)
         variant = prod["variants"].setdefault(s["variant"], {"variant": s["variant"], "stage": None, "platforms": {}})
         if s["step"].startswith("render:"):
-            variant["platforms"][s["step"].split(":", 1)[1]] = {"state": s["state"], "error": s["error"]}
+            variant["platforms"][s["step"].split(":", 1)[1]] = {"state": s["state"], "error": _first_line(s["error"])}
         if s["state"] == "running":
             variant["stage"] = s["step"]
     out = []
@@ -35,10 +35,15 @@ def summarize(job: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any
     return {
         "id": job["id"], "state": job["state"], "mode": job["mode"], "created": job["created"],
         "updated": job["updated"], "error": job["error"], "brief": job["brief"],
-        "progress": round(sum(1 for st in states if st in TERMINAL) / len(states), 3) if states else 1.0,
+        "progress": (round(sum(1 for st in states if st in TERMINAL) / len(states), 3) if states
+                     else float(job["state"] in TERMINAL)),  # no steps yet: the sheet is still being read
         "products": out,
         "row_errors": job["row_errors"], "warnings": job["warnings"],
     }
+
+
+def _first_line(text: str | None) -> str | None:
+    return text.strip().splitlines()[0] if text and text.strip() else text
 
 
 def _rollup(states: list[str]) -> State:

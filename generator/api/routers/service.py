@@ -26,8 +26,8 @@ def router(config: ApiConfig) -> APIRouter:
             try:
                 redis.Redis.from_url(config.redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
                 body["redis"] = "ok"
-            except redis.RedisError as exc:
-                body.update(ok=False, redis=f"unreachable: {exc}")
+            except redis.RedisError:
+                body.update(ok=False, redis="unreachable")
         return body
 
     @api.get("/v1/platforms", tags=["jobs"])

@@ -161,8 +161,12 @@ function render(job) {
     list.appendChild(li);
   }
   const rows = $("row-errors");
-  rows.hidden = !job.row_errors.length;
-  rows.textContent = job.row_errors.map((e) => `第 ${e.row} 行 row ${e.row} · ${e.field}: ${e.problem} — ${e.fix}`).join("\n");
+  const lines = job.row_errors.map((e) => `第 ${e.row} 行 row ${e.row} · ${e.field}: ${e.problem} — ${e.fix}`);
+  // A job that failed before any product started (its sheet could not be read) says why here.
+  if (job.state === "failed" && !job.products.length && job.error) lines.unshift(job.error);
+  if (job.reading) lines.unshift("读取表格中… / reading the sheet…");
+  rows.hidden = !lines.length;
+  rows.textContent = lines.join("\n");
 }
 
 async function showClips(jobId) {
@@ -172,7 +176,9 @@ async function showClips(jobId) {
     if (!f.platform) continue;
     const key = `${f.sku} v${f.variant} · ${f.platform}`;
     if (!groups.has(key)) groups.set(key, {});
-    groups.get(key)[f.path.split(".").slice(1).join(".")] = f;
+    // "douyin.cover.jpg" → "cover.jpg": from the file's own name, as SKU folders may hold dots too.
+    const name = f.name || f.path.split("/").pop();
+    groups.get(key)[name.slice(f.platform.length + 1)] = f;
   }
   const box = $("clips");
   box.innerHTML = "";
