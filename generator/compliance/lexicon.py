@@ -66,6 +66,9 @@ class Rule(BaseModel):
     advice: str = Field(default="", description="a safe way to say it, shown when the fix deletes the claim")
     replace_zh: list[str] = Field(default_factory=list, description="for English terms inside Chinese text")
     not_for: list[str] = Field(default_factory=list)
+    only_with: list[str] = Field(default_factory=list, description=(
+        "rule sets of the categories this rule is about: when the product has a category that selects none of "
+        "them, the rule is off (a 宠物 product's 医院同款 is not cosmetics wording); without a category it is on"))
     terms: list[Term] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
 
@@ -198,7 +201,8 @@ def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str) -> 
         severity=raw["severity"], basis=str(raw.get("basis", "")), reason=str(raw["reason"]),
         exempt=raw.get("exempt"), context=list(raw.get("context", []) or []), advice=str(raw.get("advice", "")),
         replace_zh=[str(r) for r in raw.get("replace_zh", []) or []],
-        not_for=list(raw.get("not_for", []) or []), terms=terms, patterns=patterns,
+        not_for=list(raw.get("not_for", []) or []), only_with=list(raw.get("only_with", []) or []),
+        terms=terms, patterns=patterns,
     )
 
 

@@ -88,7 +88,7 @@ def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
 
 
 class Matcher:
-    def __init__(self, rulesets: tuple[RuleSet, ...]) -> None:
+    def __init__(self, rulesets: tuple[RuleSet, ...], categorised: bool = False) -> None:
         self.rulesets = rulesets
         names = {s.name for s in rulesets}
         self.index: dict[ViewName, dict[str, list[tuple[Term, Rule, int]]]] = {"compact": {}, "words": {}}
@@ -98,12 +98,16 @@ class Matcher:
         self.product_rules = [r for s in rulesets for r in s.product_rules]
         self.disclosures = [d for s in rulesets for d in s.disclosures]
         for s in rulesets:
-            priority = 1 if s.always else 0
+            # the more specific rule wins a tie: a category's own set, or an always-on rule about that category
+            set_priority = 1 if s.always else 0
             self.allow_words.extend(compact_text(w) for w in s.allow_words)
             self.allow_patterns.extend((re.compile(p), s.view) for p in s.allow_patterns)
             for rule in s.rules:
                 if set(rule.not_for) & names:
                     continue
+                if categorised and rule.only_with and not set(rule.only_with) & names:
+                    continue
+                priority = 0 if categorised and rule.only_with else set_priority
                 for term in rule.terms:
                     self.index[term.view].setdefault(term.key[0], []).append((term, rule, priority))
                 for pat in rule.patterns:
@@ -270,12 +274,12 @@ def _tokenizer():
 
 
 @lru_cache(maxsize=64)
-def _matcher_for(names: tuple[str, ...]) -> Matcher:
+def _matcher_for(names: tuple[str, ...], categorised: bool) -> Matcher:
     from generator.compliance.lexicon import default_rulesets
 
     sets = tuple(s for s in default_rulesets() if s.name in names)
-    return Matcher(sets)
+    return Matcher(sets, categorised)
 
 
 def matcher_for_category(category: str) -> Matcher:
-    return _matcher_for(tuple(s.name for s in select_rulesets(category)))
+    return _matcher_for(tuple(s.name for s in select_rulesets(category)), bool(compact_text(category)))
