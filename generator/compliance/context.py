@@ -7,6 +7,7 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
              with at most an auxiliary such as 能/可以/具有/含 in between). Safety advice counts too:
              「为了预防过敏，请先在耳后试用」.
   quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」.
+  caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」.
   question   a wh-question asks about it (「哪款面霜最好用？」「怎么预防感冒？」). Yes/no and why-questions are not
              cleared: 「想根治痘痘吗？」 and 「为什么它能根治脚气？」 still assert the claim.
 
@@ -34,6 +35,10 @@ _FREE_OF_TAIL = re.compile(r"(?:不含有?|不添加|未添加|不加|无添加|
 _ADVICE_HEAD = re.compile(r"(?:请|建议|以防|为了|使用前|用前|请先|可先)\S{0,4}$")
 # Distancing: the writer reports someone else's claim in order to reject it.
 _DISTANCING = re.compile(r"号称|所谓|别信|不要信|不信|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱")
+# A warning or a usage restriction anywhere in the sentence.
+_CAUTION = re.compile(
+    r"慎用|慎食|慎服|慎饮|禁用|禁食|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|遵医嘱|咨询医生|咨询医师|医生指导|医师指导|"
+    r"停用|停止使用|暂停使用|就医|不能代替|不可代替|不适用|不适合|除外|期间(暂停|停止|避免|不要)")
 # wh-questions only (哪/什么/谁/怎么/如何/多少); 为什么 presupposes the claim, 吗 questions can be rhetorical hooks.
 _WH = re.compile(r"哪|什么|啥|谁|怎么|怎样|如何|多少")
 _WHY = re.compile(r"为什么|为何|为啥")
@@ -83,6 +88,13 @@ def wh_question(text: str, start: int, end: int) -> bool:
     return bool(_WH.search(sentence)) and not _WHY.search(sentence)
 
 
+def caution(text: str, start: int, end: int) -> bool:
+    """The sentence is a warning or a restriction (慎用, 请勿使用, 遵医嘱), not a benefit."""
+    left = _left_edge(text, start, SENTENCE_BREAKS)
+    right = _right_edge(text, end, SENTENCE_BREAKS)
+    return bool(_CAUTION.search(text, left, right))
+
+
 def cleared_by_context(text: str, start: int, end: int, contexts: Iterable[str]) -> bool:
     """True when one of the rule's contexts shows the hit is not a claim."""
     for kind in contexts:
@@ -91,5 +103,7 @@ def cleared_by_context(text: str, start: int, end: int, contexts: Iterable[str])
         if kind == "quotation" and quoted_mention(text, start, end):
             return True
         if kind == "question" and wh_question(text, start, end):
+            return True
+        if kind == "caution" and caution(text, start, end):
             return True
     return False

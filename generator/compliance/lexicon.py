@@ -24,7 +24,7 @@ Severity = Literal["block", "review", "warn"]
 Fix = Literal["replace", "delete", "drop"]
 ViewName = Literal["compact", "words"]
 Exemption = Literal["ranking", "evidence", "registration"]
-Context = Literal["negation", "quotation", "question"]
+Context = Literal["negation", "quotation", "question", "caution"]
 
 
 class LexiconError(DaihuoError, ValueError):

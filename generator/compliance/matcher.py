@@ -243,11 +243,16 @@ class Matcher:
 
 
 def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Keep the longest hit where hits overlap; on ties the category-specific, then the more severe rule."""
+    """Keep the longest hit where hits overlap (on ties the category-specific, then the more severe rule).
+    Hits of different families are both kept unless one is a fragment of the other in the same rule set (全网最
+    inside 全网最低价): 「三天根治痘痘」 is a promised effect (三天根治) and a disease claim (根治痘痘), and the
+    merchant should see both reasons; the rewrite copes with overlaps."""
     order = sorted(hits, key=lambda h: (-(h.end - h.start), h.priority, SEVERITY_RANK[h.rule.severity], h.start))
     taken: list[Hit] = []
     for h in order:
-        if all(h.end <= t.start or h.start >= t.end for t in taken):
+        rivals = [t for t in taken if t.rule.category == h.rule.category
+                  or (t.rule.ruleset == h.rule.ruleset and t.start <= h.start and h.end <= t.end)]
+        if all(h.end <= t.start or h.start >= t.end for t in rivals):
             taken.append(h)
     return sorted(taken, key=lambda h: h.start)
 
