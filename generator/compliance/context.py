@@ -30,15 +30,18 @@ _NEGATED_TAIL = re.compile(
     r"(?:代替|替代|取代)?(?:药物|药品|医疗|医学|医院)?(?:的)?\s*$"
 )
 # "does not contain / free of" before an ingredient or a condition word.
-_FREE_OF_TAIL = re.compile(r"(?:不含有?|不添加|未添加|不加|无添加|零添加|拒绝|无|零|不使用|未使用)\s*$")
+_FREE_OF_TAIL = re.compile(
+    r"(?:不含有?|不添加|未添加|不加|无添加|零添加|拒绝|无|零|不使用|未使用)"
+    r"(?:[\u4e00-\u9fffA-Za-z0-9]{1,8}(?:和|、|及|与|或|/|跟))?\s*$")  # also 「不含酒精和激素」
 # Safety advice rather than a claim: 「为了预防过敏，请先试用」「建议…」
 _ADVICE_HEAD = re.compile(r"(?:请|建议|以防|为了|使用前|用前|请先|可先)\S{0,4}$")
 # Distancing: the writer reports someone else's claim in order to reject it.
 _DISTANCING = re.compile(r"号称|所谓|别信|不要信|不信|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱")
 # A warning or a usage restriction anywhere in the sentence.
 _CAUTION = re.compile(
-    r"慎用|慎食|慎服|慎饮|禁用|禁食|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|遵医嘱|咨询医生|咨询医师|医生指导|医师指导|"
-    r"停用|停止使用|暂停使用|就医|不能代替|不可代替|不适用|不适合|除外|期间(暂停|停止|避免|不要)")
+    r"慎用|慎食|慎服|慎饮|禁用|禁食|禁止使用|禁止食用|不可使用|不得使用|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|"
+    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
+    r"不适用|不适合|除外|期间(暂停|停止|避免|不要)")
 # wh-questions only (哪/什么/谁/怎么/如何/多少); 为什么 presupposes the claim, 吗 questions can be rhetorical hooks.
 _WH = re.compile(r"哪|什么|啥|谁|怎么|怎样|如何|多少")
 _WHY = re.compile(r"为什么|为何|为啥")

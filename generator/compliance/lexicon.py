@@ -64,6 +64,9 @@ class Rule(BaseModel):
     exempt: Exemption | None = None
     context: list[Context] = Field(default_factory=list, description="sentence contexts that clear a hit")
     advice: str = Field(default="", description="a safe way to say it, shown when the fix deletes the claim")
+    segment: bool = Field(default=True, description=(
+        "drop hits that start inside a jieba word (统一流程 is not 一流); off where names are words of their own "
+        "and jieba's compounds would hide them (唱国歌, 坐骨神经痛)"))
     replace_zh: list[str] = Field(default_factory=list, description="for English terms inside Chinese text")
     not_for: list[str] = Field(default_factory=list)
     only_with: list[str] = Field(default_factory=list, description=(
@@ -199,7 +202,7 @@ def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str) -> 
     return Rule(
         id=str(raw["id"]), ruleset=ruleset, category=str(raw["category"]), label=str(raw["label"]),
         severity=raw["severity"], basis=str(raw.get("basis", "")), reason=str(raw["reason"]),
-        exempt=raw.get("exempt"), context=list(raw.get("context", []) or []), advice=str(raw.get("advice", "")),
+        exempt=raw.get("exempt"), segment=bool(raw.get("segment", True)), context=list(raw.get("context", []) or []), advice=str(raw.get("advice", "")),
         replace_zh=[str(r) for r in raw.get("replace_zh", []) or []],
         not_for=list(raw.get("not_for", []) or []), only_with=list(raw.get("only_with", []) or []),
         terms=terms, patterns=patterns,

@@ -157,12 +157,18 @@ class Matcher:
         hits: list[Hit] = []
         for regex, which, replace, fix, rule, priority, cross in self.patterns:
             view = norm.compact if which == "compact" else norm.words
-            for m in regex.finditer(view.text):
+            pos = 0
+            while (m := regex.search(view.text, pos)) is not None:
                 if m.end() == m.start():
+                    pos = m.start() + 1
                     continue
                 start, end = view.span(m.start(), m.end())
                 if not cross and _CLAUSE_BREAK.search(norm.original, start, end):
-                    continue  # the compact view drops punctuation; a pattern must not join two clauses
+                    # the compact view drops punctuation; a pattern must not join two clauses, but a shorter
+                    # match may start after the break (「每天含一片，咽喉炎」)
+                    pos = m.start() + 1
+                    continue
+                pos = m.end()
                 expanded = tuple(m.expand(r) for r in replace) if fix == "replace" else ()
                 hits.append(Hit(rule, start, end, "", m.group(0), expanded, fix, priority, which))
         return hits
@@ -222,7 +228,7 @@ class Matcher:
                 continue
             if hit.rule.context and cleared_by_context(text, hit.start, hit.end, hit.rule.context):
                 continue
-            if hit.view == "compact" and self._needs_segment_check(hit.key):
+            if hit.view == "compact" and hit.rule.segment and self._needs_segment_check(hit.key):
                 if spans is None:
                     spans = self._token_spans(norm)
                 if self._cuts_words(hit, spans):
