@@ -37,6 +37,7 @@ def make_cmd(
     compliance: opt.Compliance = "fix",
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
+    qc: opt.QC = "on",
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
 ) -> None:
     """Render every product of SHEET into clips, offline and in-process (no Redis needed).
@@ -49,7 +50,7 @@ def make_cmd(
 
     brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                    writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                   scale=scale)
+                                   scale=scale, qc=qc)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     out_root = out or get_settings().out
@@ -75,9 +76,13 @@ def make_cmd(
         console.print(f"[yellow]warning:[/] {warning}")
     for err in result.row_errors:
         console.print(f"[red]row error:[/] {err}")
+    from generator.fallbacks import variant_fallbacks
+
     for variant in result.variants:
         if variant.error:
             console.print(f"[red]failed:[/] {variant.sku} v{variant.variant}: {variant.error}")
+        for fallback in variant_fallbacks(variant):
+            console.print(f"[yellow]fallback:[/] {fallback.line(variant.sku, variant.variant)}")
         for note in (variant.script.notes if variant.script else []):
             console.print(f"[cyan]note:[/] {variant.sku} v{variant.variant}: {note}")
     clips = [c for v in result.variants for c in v.clips]

@@ -23,6 +23,7 @@ Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (or a
 Compliance = Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")]
 Music = Annotated[bool, typer.Option(help="background music ducked under the voice")]
 Scale = Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")]
+QC = Annotated[str, typer.Option("--qc", help="on: read every clip back and write <platform>.qc.json; off for previews")]
 
 
 def split_list(value: str) -> list[str]:
@@ -42,7 +43,7 @@ def check_platforms(platforms: list[str]) -> None:
 
 def brief_from_options(
     *, platforms: str, variants: int, duration: int, lang: str | None, writer: str | None, voice: str | None,
-    host: str | None, compliance: str, music: bool, scale: float,
+    host: str | None, compliance: str, music: bool, scale: float, qc: str = "on",
 ) -> Brief:
     """Validate the shared options (usage errors exit 2) and fill the engines from the settings."""
     platform_list = split_list(platforms)
@@ -51,9 +52,11 @@ def brief_from_options(
         raise typer.BadParameter(f"use one of {', '.join(LANGUAGES)}", param_hint="--lang")
     if compliance not in POLICIES:
         raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
+    if qc not in ("on", "off"):
+        raise typer.BadParameter("use on or off", param_hint="--qc")
     settings = get_settings()
     return Brief(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
-        compliance=compliance, music=music, scale=scale,  # type: ignore[arg-type]
+        compliance=compliance, music=music, scale=scale, qc=qc,  # type: ignore[arg-type]
     )

@@ -62,7 +62,7 @@ def load_sheet(sheet: Path, out_root: Path) -> SheetResult:
 
 def variant_hash(product: Product, brief: Brief, variant: int) -> str:
     """Everything that changes what a variant's script and voice are (platforms excluded)."""
-    knobs = brief.model_dump(exclude={"platforms", "variants"})
+    knobs = brief.model_dump(exclude={"platforms", "variants", "qc"})  # QC reads a clip, it does not change it
     return stable_hash({"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__})
 
 
@@ -157,6 +157,13 @@ def render_platform(
     )
     write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
                                         "host_engine": getattr(host, "engine", "none") if host else "none"})
+    if brief.qc == "on":  # read the clip back: <platform>.qc.json (generator/compliance/qc.py)
+        from generator.compliance.qc_pipeline import qc_clip
+        from generator.compliance.timeline_boxes import timeline_text_boxes
+
+        qc_clip(paths["video"], directory, platform, script=script, product=product, preset=preset,
+                boxes=timeline_text_boxes(timeline, product, preset),
+                statements=report.disclosures if report else [], scale=brief.scale)
     return clip
 
 
@@ -311,16 +318,21 @@ def run_job(
 
 def write_job_report(result: JobResult, brief: Brief) -> Path:
     """OUT/<job>/report.json and report.md: what was made, what failed and why (for merchants and scripts)."""
+    from generator.fallbacks import variant_fallbacks
+
     root = Path(result.out_dir)
+    fallbacks = {(v.sku, v.variant): variant_fallbacks(v) for v in result.variants}
     summary = {
         "job": result.job,
         "brief": brief.model_dump(),
         "ok": not result.failed,
+        "fallbacks": sum(len(f) for f in fallbacks.values()),
         "row_errors": [e.model_dump() | {"message": str(e)} for e in result.row_errors],
         "warnings": result.warnings,
         "variants": [
             {"sku": v.sku, "variant": v.variant, "directory": v.directory, "error": v.error,
              "clips": [{"platform": c.platform, "path": c.path, "skipped": c.skipped} for c in v.clips],
+             "fallbacks": [f.as_dict() for f in fallbacks[(v.sku, v.variant)]],
              "compliance": (v.compliance.model_dump() if v.compliance else None)}
             for v in result.variants
         ],
@@ -330,6 +342,9 @@ def write_job_report(result: JobResult, brief: Brief) -> Path:
     for v in result.variants:
         state = "✅" if not v.error else "❌"
         lines.append(f"- {state} {v.sku} v{v.variant}: {len(v.clips)} clip(s)" + (f" — {v.error.splitlines()[0]}" if v.error else ""))
+    if summary["fallbacks"]:
+        lines += ["", f"## Fallbacks ({summary['fallbacks']})",
+                  *[f"- {f.line(sku, n)}" for (sku, n), found in fallbacks.items() for f in found]]
     if result.row_errors:
         lines += ["", "## Rows skipped", *[f"- {e}" for e in result.row_errors]]
     if result.warnings:

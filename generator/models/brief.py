@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from generator.models.common import CompliancePolicy, Language
@@ -20,4 +22,5 @@ class Brief(BaseModel):
     compliance: CompliancePolicy = "fix"
     music: bool = True
     scale: float = Field(default=1.0, gt=0.05, le=1.0, description="proxy render scale; 1.0 is full size")
+    qc: Literal["on", "off"] = Field(default="on", description="read every clip back (<platform>.qc.json); off for previews")
 
