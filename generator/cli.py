@@ -42,8 +42,9 @@ def make_cmd(
 ) -> None:
     """Render every product of SHEET into clips, offline and in-process (no Redis needed).
 
-    Outputs go to OUT/<job>/<sku>/v<N>/<platform>.mp4 with cover, subtitles and manifest.json.
-    Exit 0 when every row produced its clips, 1 when some rows failed, 2 on usage errors.
+    Outputs go to OUT/<job>/<sku>/v<N>/<platform>.mp4 with cover, subtitles, manifest.json and (unless
+    --qc off) <platform>.qc.json. Exit 0 when every row produced its clips and every clip passed QC, 1 when
+    some rows failed or a clip failed QC, 2 on usage errors.
     """
     from generator.pipeline import run_job
     from generator.sheets import SheetError
@@ -76,19 +77,27 @@ def make_cmd(
         console.print(f"[yellow]warning:[/] {warning}")
     for err in result.row_errors:
         console.print(f"[red]row error:[/] {err}")
+    from generator.compliance.qc_pipeline import qc_summary
     from generator.fallbacks import variant_fallbacks
 
+    qc_failed = 0
     for variant in result.variants:
         if variant.error:
             console.print(f"[red]failed:[/] {variant.sku} v{variant.variant}: {variant.error}")
         for fallback in variant_fallbacks(variant):
             console.print(f"[yellow]fallback:[/] {fallback.line(variant.sku, variant.variant)}")
+        for clip in variant.clips:
+            qc = qc_summary(Path(variant.directory), clip.platform)
+            if qc is not None and not qc["ok"]:
+                qc_failed += 1
+                console.print(f"[red]QC failed:[/] {variant.sku} v{variant.variant} {clip.platform}: "
+                              + "; ".join(qc["failures"]) + f" (see {clip.platform}.qc.json)")
         for note in (variant.script.notes if variant.script else []):
             console.print(f"[cyan]note:[/] {variant.sku} v{variant.variant}: {note}")
     clips = [c for v in result.variants for c in v.clips]
     made = sum(1 for c in clips if not c.skipped)
     console.print(f"[green]{made} clip(s) rendered, {len(clips) - made} already up to date[/] → {result.out_dir}")
-    raise typer.Exit(1 if result.failed else 0)
+    raise typer.Exit(1 if result.failed or qc_failed else 0)
 
 
 @app.command("platforms")

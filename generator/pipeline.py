@@ -7,6 +7,7 @@ inputs is found by its path and its recorded inputs hash, and is not rendered ag
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -143,6 +144,7 @@ def render_platform(
         host_layout=_host_layout(preset) if host else "none", host_box=host.box if host else None,
     )
     directory.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     render_video(timeline, product, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
                  settings=settings)
     render_cover(product, script, preset, paths["cover"], aigc_json)
@@ -156,7 +158,8 @@ def render_platform(
         inputs_hash=inputs_hash, probe=probe,
     )
     write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
-                                        "host_engine": getattr(host, "engine", "none") if host else "none"})
+                                        "host_engine": getattr(host, "engine", "none") if host else "none",
+                                        "render_seconds": round(time.perf_counter() - started, 3)})
     if brief.qc == "on":  # read the clip back: <platform>.qc.json (generator/compliance/qc.py)
         from generator.compliance.qc_pipeline import qc_clip
         from generator.compliance.timeline_boxes import timeline_text_boxes
@@ -318,20 +321,26 @@ def run_job(
 
 def write_job_report(result: JobResult, brief: Brief) -> Path:
     """OUT/<job>/report.json and report.md: what was made, what failed and why (for merchants and scripts)."""
+    from generator.compliance.qc_pipeline import qc_summary
     from generator.fallbacks import variant_fallbacks
 
     root = Path(result.out_dir)
     fallbacks = {(v.sku, v.variant): variant_fallbacks(v) for v in result.variants}
+    qc = {(v.sku, v.variant, c.platform): qc_summary(Path(v.directory), c.platform)
+          for v in result.variants for c in v.clips}
+    qc_failed = [(key, found) for key, found in qc.items() if found is not None and not found["ok"]]
     summary = {
         "job": result.job,
         "brief": brief.model_dump(),
         "ok": not result.failed,
         "fallbacks": sum(len(f) for f in fallbacks.values()),
+        "qc_failed": len(qc_failed),
         "row_errors": [e.model_dump() | {"message": str(e)} for e in result.row_errors],
         "warnings": result.warnings,
         "variants": [
             {"sku": v.sku, "variant": v.variant, "directory": v.directory, "error": v.error,
-             "clips": [{"platform": c.platform, "path": c.path, "skipped": c.skipped} for c in v.clips],
+             "clips": [{"platform": c.platform, "path": c.path, "skipped": c.skipped,
+                        "qc": qc[(v.sku, v.variant, c.platform)]} for c in v.clips],
              "fallbacks": [f.as_dict() for f in fallbacks[(v.sku, v.variant)]],
              "compliance": (v.compliance.model_dump() if v.compliance else None)}
             for v in result.variants
@@ -342,6 +351,9 @@ def write_job_report(result: JobResult, brief: Brief) -> Path:
     for v in result.variants:
         state = "✅" if not v.error else "❌"
         lines.append(f"- {state} {v.sku} v{v.variant}: {len(v.clips)} clip(s)" + (f" — {v.error.splitlines()[0]}" if v.error else ""))
+    if qc_failed:
+        lines += ["", f"## QC failed ({len(qc_failed)})",
+                  *[f"- {sku} v{n} {platform}: " + "; ".join(found["failures"]) for (sku, n, platform), found in qc_failed]]
     if summary["fallbacks"]:
         lines += ["", f"## Fallbacks ({summary['fallbacks']})",
                   *[f"- {f.line(sku, n)}" for (sku, n), found in fallbacks.items() for f in found]]

@@ -67,6 +67,23 @@ def probe(path: Path) -> Probe:
     return Probe(video=video, audio=audio, duration=float(fmt.get("duration") or 0.0), tags=tags)
 
 
+def keyframe_times(path: Path) -> list[float]:
+    """Times of the video's keyframes, from packet flags (no decoding). A frame sampled at a keyframe costs one
+    decoded frame; one sampled between keyframes costs the whole run up to it."""
+    cmd = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags",
+           "-of", "csv=p=0", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    times = []
+    for row in proc.stdout.splitlines():
+        pts, _, flags = row.partition(",")
+        if "K" in flags:
+            try:
+                times.append(float(pts))
+            except ValueError:
+                continue
+    return sorted(times)
+
+
 def top_level_boxes(path: Path, limit: int = 64) -> list[str]:
     """The MP4 top-level box types in file order (ftyp, moov, mdat ...); faststart means moov before mdat."""
     kinds: list[str] = []
@@ -115,10 +132,12 @@ class Loudness:
         return num(integrated), num(peak)
 
 
-def read_frames(path: Path, times: list[float]) -> dict[float, np.ndarray]:
-    """RGB frames at `times` (seconds), one ffmpeg run with one accurate seek per frame."""
+def read_frames(path: Path, times: list[float], size: tuple[int, int] | None = None) -> dict[float, np.ndarray]:
+    """RGB frames at `times` (seconds), one ffmpeg run with one accurate seek per frame; `size` (w, h) has ffmpeg
+    scale them down first, so every later step handles fewer pixels."""
     if not times:
         return {}
+    scale_filter = ["-vf", f"scale={size[0]}:{size[1]}"] if size else []
     with tempfile.TemporaryDirectory(prefix="daihuo-qc-") as tmp:
         cmd = ["ffmpeg", "-v", "error", "-y"]
         for t in times:
@@ -126,7 +145,7 @@ def read_frames(path: Path, times: list[float]) -> dict[float, np.ndarray]:
         outs = []
         for k in range(len(times)):
             out = Path(tmp) / f"f{k:02d}.bmp"
-            cmd += ["-map", f"{k}:v:0", "-frames:v", "1", str(out)]
+            cmd += ["-map", f"{k}:v:0", "-frames:v", "1", *scale_filter, str(out)]
             outs.append(out)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         frames: dict[float, np.ndarray] = {}
@@ -135,4 +154,4 @@ def read_frames(path: Path, times: list[float]) -> dict[float, np.ndarray]:
                 frames[t] = np.asarray(Image.open(out).convert("RGB"))
         if not frames and proc.returncode != 0:
             raise LabelError(f"ffmpeg could not read frames of {path}: {proc.stderr.strip()[-300:]}")
-        return frames
+    return frames

@@ -20,6 +20,7 @@ class TextBox(BaseModel):
     start: float
     end: float
     kind: BoxKind
+    source: str = Field(default="", description="what a scene shows (image:0, card:offer): equal sources look alike")
 
     @property
     def lines(self) -> int:

@@ -32,11 +32,12 @@ def timeline_text_boxes(timeline: Timeline, product: Product, preset: Preset) ->
     for scene in timeline.scenes:
         kind, _, arg = scene.visual.partition(":")
         if kind == "image" and product.images:
-            boxes.append(TextBox(text="", x=cx, y=cy, w=cw, h=ch, start=scene.start, end=scene.end, kind="image"))
+            boxes.append(TextBox(text="", x=cx, y=cy, w=cw, h=ch, start=scene.start, end=scene.end, kind="image",
+                                 source=scene.visual))
         else:
             card = arg if kind == "card" else "title"
             boxes.append(TextBox(text="\n".join(card_texts(card, product, timeline.language)), x=cx, y=cy, w=cw,
-                                 h=ch, start=scene.start, end=scene.end, kind="card"))
+                                 h=ch, start=scene.start, end=scene.end, kind="card", source=f"card:{card}"))
     return boxes
 
 
