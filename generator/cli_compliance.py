@@ -1,4 +1,4 @@
-"""`daihuo lint` (advertising-law review of plain text) and `daihuo verify` (AIGC labels of a clip)."""
+"""`daihuo lint` (advertising-law review of a sheet or of plain text) and `daihuo verify` (QC of any clip)."""
 
 from __future__ import annotations
 
@@ -44,16 +44,52 @@ def _highlight(text: str, findings: list[Finding]) -> str:
     return "".join(out)
 
 
-def lint_cmd(
-    file: Annotated[str, typer.Argument(help="text file (UTF-8 or GBK), or - to read standard input")] = "-",
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per input line")] = False,
-    category: Annotated[str, typer.Option(help="product category, e.g. 美妆, 食品, 保健食品, finance")] = "",
-) -> None:
-    """Review plain text against the advertising-law lexicon, one input line at a time.
+# Sheets are linted cell by cell; .txt stays plain text (one claim per line), as before.
+LINT_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".json", ".yaml", ".yml")
 
-    Exit 0 when no line has a blocking finding, 1 otherwise.
+
+def _lint_sheet(path: Path, as_json: bool) -> None:
+    from generator.compliance.sheet_lint import lint_sheet
+    from generator.settings import get_settings
+    from generator.sheets import SheetError
+
+    try:
+        result = lint_sheet(path, settings=get_settings())
+    except SheetError as exc:
+        Console(stderr=True).print(f"[red]sheet error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        raise typer.Exit(1 if result.blocking else 0)
+    console = Console()
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    for f in result.findings:
+        style = SEVERITY_STYLE.get(f.severity, "bold")
+        console.print(f"[{style}]{f.severity:6}[/] {escape(f.line())}", soft_wrap=True)
+    review = sum(1 for f in result.findings if f.severity == "review")
+    console.print(f"[{'red' if result.blocking else 'green'}]{result.source}: {result.rows} row(s), {result.cells} "
+                  f"text cell(s) reviewed; {len(result.findings)} finding(s), {result.blocking} blocking, "
+                  f"{review} to check[/]")
+    raise typer.Exit(1 if result.blocking else 0)
+
+
+def lint_cmd(
+    file: Annotated[str, typer.Argument(help="a product sheet (.xlsx .csv .tsv .json .yaml), a text file (UTF-8 or "
+                                             "GBK, one line at a time), or - to read standard input")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON: the sheet's findings, or one object per text line")] = False,
+    category: Annotated[str, typer.Option(help="text only: product category, e.g. 美妆, 食品, 保健食品, finance "
+                                               "(a sheet uses each row's own category column)")] = "",
+) -> None:
+    """Review a product sheet cell by cell, or plain text line by line, against the advertising-law rules.
+
+    Sheet findings read: row 4, 卖点: "三天根治痘痘" — 广告法第十七条 疾病当作功效「根治痘痘」; rewrite: …
+    Exit 0 when nothing blocks, 1 when a finding blocks, 2 when the file cannot be read.
     """
     from generator.compliance.review import review_text
+
+    if file != "-" and Path(file).suffix.lower() in LINT_SHEET_SUFFIXES:
+        _lint_sheet(Path(file), as_json)
 
     console = Console()
     blocking = 0
