@@ -41,6 +41,11 @@ class CellFinding(BaseModel):
     rewrite: str = Field(description="the whole cell as `--compliance fix` would rewrite it; '' when nothing is left")
     advice: str = ""
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def message(self) -> str:
+        return self.line()
+
     def line(self) -> str:
         """How the merchant reads it: row 4, 卖点: "三天根治痘痘" — 广告法第十七条 疾病当作功效「根治痘痘」; rewrite: …"""
         if self.rewrite and self.rewrite != self.text:
