@@ -26,17 +26,29 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _timed(fn):  # type: ignore[no-untyped-def]
-    wall, cpu = time.perf_counter(), _cpu()
-    result = fn()
-    return result, time.perf_counter() - wall, _cpu() - cpu
+class Stopwatch:
+    """Wall and CPU seconds of a block: `with Stopwatch() as sw: ...` then sw.wall, sw.cpu."""
+
+    def __enter__(self) -> Stopwatch:
+        self._wall, self._cpu = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self._wall, _cpu() - self._cpu
 
 
 def main() -> None:
     from generator.compliance.qc_pipeline import qc_clip
     from generator.compliance.timeline_boxes import timeline_text_boxes
     from generator.models import Brief
-    from generator.pipeline import clip_host, load_sheet, render_platform, review_for_clip, speak, write_scripts
+    from generator.pipeline import (
+        clip_host,
+        load_sheet,
+        render_platform,
+        review_for_clip,
+        speak,
+        write_scripts,
+    )
     from generator.platforms import get_preset
     from generator.video.layout import build_timeline
 
@@ -57,15 +69,18 @@ def main() -> None:
         directory = args.work / product.sku
         voice = speak(script, brief, directory)
         for platform in brief.platforms:
-            clip, render_wall, render_cpu = _timed(lambda p=platform: render_platform(
-                shown, script, voice, p, brief, directory, report=report, force=True, inputs_product=product))
+            with Stopwatch() as render:
+                clip = render_platform(shown, script, voice, platform, brief, directory, report=report, force=True,
+                                       inputs_product=product)
             preset = get_preset(platform).scaled(args.scale)
             host = clip_host(brief, voice, script, preset)
             timeline = build_timeline(shown, script, voice, preset, disclosures=report.disclosures,
                                       host_layout="none" if host is None else "pip", host_box=None)
-            qc, qc_wall, qc_cpu = _timed(lambda p=platform, pr=preset, t=timeline: qc_clip(
-                Path(clip.path), directory, p, script=script, product=shown, preset=pr,
-                boxes=timeline_text_boxes(t, shown, pr), statements=report.disclosures, scale=args.scale))
+            with Stopwatch() as check:
+                qc = qc_clip(Path(clip.path), directory, platform, script=script, product=shown, preset=preset,
+                             boxes=timeline_text_boxes(timeline, shown, preset), statements=report.disclosures,
+                             scale=args.scale)
+            render_wall, render_cpu, qc_wall, qc_cpu = render.wall, render.cpu, check.wall, check.cpu
             row = {"sku": product.sku, "platform": platform, "size": f"{clip.width}x{clip.height}",
                    "duration_s": round(clip.duration, 2), "render_wall_s": round(render_wall, 2),
                    "render_cpu_s": round(render_cpu, 2), "qc_wall_s": round(qc_wall, 2), "qc_cpu_s": round(qc_cpu, 2),

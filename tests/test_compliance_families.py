@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1`, `heldout_v2`, `heldout_v3`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v4`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again. docs/compliance.md records the scores each round had when it was still held out; after scoring,
 a round became training data. This test holds the reviewer to >= 0.95 per family on all of them, so no rule
@@ -21,7 +21,7 @@ from generator.compliance.review import review_text
 
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
-ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3")
+ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def scores(rows: list[Row]) -> tuple[dict[str, tuple[float, float, int, int]], l
 
 
 def test_every_round_is_big_enough() -> None:
-    """At least 30 new positives and 30 hard negatives per round after dev."""
+    """At least 30 new positives and 30 hard negatives per round (v4, the last, is a little smaller: 72 + 41)."""
     for name in ROUNDS:
         rows = load(name)
         positives = [r for r in rows if r.families]
