@@ -178,7 +178,9 @@ def create_app(out_root: Path | None = None, **overrides: Any) -> FastAPI:
     async def lint(request: Request) -> dict[str, Any]:
         """Review every text cell of a sheet (the same upload as POST /v1/jobs) before anything is rendered:
         findings by row and column, with the law and the rewrite (generator.compliance.sheet_lint)."""
-        return await _lint_upload(request, config)
+        from workers.api_lint import lint_upload
+
+        return await lint_upload(request, config)
 
     @app.get("/v1/jobs", tags=["jobs"], dependencies=[Depends(require_key)])
     def list_jobs(limit: int = 20) -> list[dict[str, Any]]:
@@ -329,30 +331,6 @@ async def _json_body(request: Request, config: ApiConfig) -> Any:
         return json.loads(raw)
     except ValueError as exc:
         raise HTTPException(422, f"the body is not valid JSON: {exc}") from exc
-
-
-async def _lint_upload(request: Request, config: ApiConfig) -> dict[str, Any]:
-    import tempfile
-
-    from generator.compliance.sheet_lint import lint_sheet
-
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise HTTPException(415, "send multipart/form-data with the sheet as the file field `sheet`")
-    form = await request.form(max_files=64, max_fields=64)
-    sheet = form.get("sheet")
-    if not isinstance(sheet, UploadFile):
-        raise HTTPException(422, "send the product sheet as the multipart file field `sheet`")
-    name = safe_name(Path(sheet.filename or "sheet.csv").name, "sheet.csv")
-    if not name.lower().endswith(SHEET_SUFFIXES):
-        raise HTTPException(422, f"'{sheet.filename}' is not a sheet; upload .xlsx, .csv, .json or .yaml")
-    with tempfile.TemporaryDirectory(prefix="daihuo-lint-") as tmp:
-        path = Path(tmp) / name
-        await _copy_limited(sheet, path, config.max_upload_bytes, config)
-        try:
-            result = await run_in_threadpool(lint_sheet, path, settings=_limited_settings(config))
-        except SheetError as exc:
-            raise HTTPException(422, {"message": str(exc), "problem": exc.problem, "fix": exc.fix}) from exc
-    return result.model_dump(mode="json")
 
 
 def _limited_settings(config: ApiConfig) -> Any:
