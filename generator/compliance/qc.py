@@ -216,7 +216,7 @@ def _bigrams(text: str) -> set[str]:
 
 
 LATIN_CONF = 70.0
-MAX_RETRIES = 6
+MAX_RETRIES = 4
 RETRIES = ((True, OCR_LANGS, 36.0), (False, f"{OCR_LANGS}+eng", 36.0), (True, OCR_LANGS, 26.0),
            (True, OCR_LANGS, 52.0), (False, OCR_LANGS, 60.0))
 _STROKES = set("一丨丶丿乙二三十丁亠冖匚卜")  # what edges and thin lines read as
@@ -314,9 +314,13 @@ def run_qc(clip: Path | str, *, approved: Sequence[str], preset: Preset | None, 
             again_pages.append(crop_page(frames[page.t], _scaled(box, s), page.t, box.kind, page.index,
                                          _glyph_px(box) * s, target_px=target, base_scale=s, soft=soft))
         again = read_each(again_pages, langs)
+        fixed = 0
         for k, page, lines in zip(retry, again_pages, again, strict=True):
             if _read_ok(boxes[page.index], lines):
                 crops[k], crop_lines[k] = page, lines
+                fixed += 1
+        if not fixed and len(retry) > 2:
+            break  # several boxes that no reading fixes: the clip is broken there, not the OCR
 
     reads: list[TextRead] = []
     label_reads: dict[float, tuple[bool, float]] = {}
