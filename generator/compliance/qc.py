@@ -16,8 +16,8 @@
   statements     every required category statement is on screen for the whole clip and reads back
 
 Frames are sampled, not scanned: the label at 0 s and ~2 s, plus one quiet moment per distinct scene (after the
-crossfade, with a caption on screen), at most MAX_CONTENT_FRAMES, on keyframes where possible (one decoded frame
-each). Loudness is measured while frames are read and OCR runs
+crossfade, with a caption on screen) and more scenes spread over the clip up to MIN_CONTENT_FRAMES, at most
+MAX_CONTENT_FRAMES, on keyframes where possible (one decoded frame each). Loudness is measured while frames are read and OCR runs
 as two parallel tesseract batches, so QC costs a small share of the render.
 """
 
@@ -49,6 +49,7 @@ from generator.platforms import Preset
 
 LABEL_TIMES = (0.0, 1.0, 1.9)
 MAX_CONTENT_FRAMES = 6
+MIN_CONTENT_FRAMES = 4
 TRANSITION_GUARD = 0.35  # seconds after a scene starts (its crossfade) and around caption changes
 TARGET_LUFS = -16.0
 LUFS_TOLERANCE = 2.0
@@ -66,34 +67,46 @@ _OCR_AI = re.compile(r"[Aa4][Il1|iL]")  # tesseract reads the I of AI as l or 1
 # -- sampling --------------------------------------------------------------------------------------------
 
 def sample_times(boxes: Sequence[TextBox], duration: float, keyframes: Sequence[float] = (),
-                 limit: int = MAX_CONTENT_FRAMES) -> list[float]:
-    """One quiet moment per distinct scene: after its crossfade, inside a caption when one overlaps the scene,
-    on a keyframe when one falls there (cheap to decode)."""
+                 limit: int = MAX_CONTENT_FRAMES, least: int = MIN_CONTENT_FRAMES) -> list[float]:
+    """Quiet moments to read: one per distinct scene (after its crossfade, inside a caption when one overlaps
+    the scene, on a keyframe when one falls there, which is cheap to decode), then more scenes spread over the
+    clip until there are `least`, at most `limit`."""
     scenes = [b for b in boxes if b.kind in SCENE_KINDS] or [
         TextBox(text="", x=0, y=0, w=0, h=0, start=k * duration / 4, end=(k + 1) * duration / 4, kind="image")
         for k in range(4)]
     captions = [b for b in boxes if b.kind == "caption"]
-    times: list[float] = []
+    first: list[float] = []  # one per distinct source
+    more: list[float] = []  # scenes that repeat a source
     seen: set[str] = set()
     for scene in scenes:
-        if scene.source and scene.source in seen:
-            continue  # the same photo or card again: its text was read already
-        seen.add(scene.source)
-        lo, hi = scene.start + TRANSITION_GUARD, min(scene.end, duration) - 0.1
-        if hi <= lo:
+        moment = _quiet_moment(scene, captions, duration, keyframes)
+        if moment is None:
             continue
-        spans = [(max(lo, c.start + 0.1), min(hi, c.end - 0.1)) for c in captions]
-        spans = [(a, b) for a, b in spans if b - a > 0.05] or [(lo, hi)]
-        on_key = [k for a, b in spans for k in keyframes if a <= k <= b]
-        if on_key:
-            times.append(round(on_key[0], 3))
+        if scene.source and scene.source in seen:
+            more.append(moment)
         else:
-            a, b = max(spans, key=lambda s: s[1] - s[0])
-            times.append(round((a + b) / 2, 3))
-    if len(times) > limit:
-        step = len(times) / limit
-        times = [times[int(k * step)] for k in range(limit)]
-    return times
+            first.append(moment)
+            seen.add(scene.source)
+    times = first[:limit]
+    while len(times) < min(least, limit) and more:
+        farthest = max(more, key=lambda t: min(abs(t - u) for u in times) if times else t)
+        more.remove(farthest)
+        times.append(farthest)
+    return sorted(times)
+
+
+def _quiet_moment(scene: TextBox, captions: Sequence[TextBox], duration: float,
+                  keyframes: Sequence[float]) -> float | None:
+    lo, hi = scene.start + TRANSITION_GUARD, min(scene.end, duration) - 0.1
+    if hi <= lo:
+        return None
+    spans = [(max(lo, c.start + 0.1), min(hi, c.end - 0.1)) for c in captions]
+    spans = [(a, b) for a, b in spans if b - a > 0.05] or [(lo, hi)]
+    on_key = [k for a, b in spans for k in keyframes if a <= k <= b]
+    if on_key:
+        return round(on_key[0], 3)
+    a, b = max(spans, key=lambda s: s[1] - s[0])
+    return round((a + b) / 2, 3)
 
 
 def label_times(duration: float, keyframes: Sequence[float]) -> list[float]:
