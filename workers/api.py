@@ -245,6 +245,7 @@ _OPTION_SCHEMA: dict[str, Any] = {
     "compliance": {"type": "string", "example": "fix"},
     "scale": {"type": "number", "example": 1.0, "description": "proxy scale for quick previews"},
     "music": {"type": "boolean", "example": True},
+    "qc": {"type": "string", "example": "on", "description": "on: read every clip back (<platform>.qc.json); off for previews"},
 }
 
 
@@ -275,7 +276,7 @@ def _brief(options: dict[str, Any]) -> Brief:
         raise HTTPException(422, f"unknown platform(s) {', '.join(unknown)}; choose from {', '.join(load_presets())}")
     data: dict[str, Any] = {"platforms": raw_platforms, "writer": settings.writer, "voice": settings.voice,
                             "host": settings.host}
-    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host"):
+    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host", "qc"):
         value = options.get(name)
         if value not in (None, ""):
             data[name] = value
