@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import shutil
 import struct
 import subprocess
@@ -88,6 +89,54 @@ def speech_wav(text: str, *, rate: int = 24000) -> bytes:
         w.setframerate(rate)
         w.writeframes(frames)
     return buf.getvalue()
+
+
+def minimal_instance(schema: dict[str, Any], root: dict[str, Any] | None = None) -> Any:
+    """The smallest instance a JSON schema allows, as a strict structured-outputs server would be entitled to
+    answer: every required property, arrays at minItems, the first enum value, the shortest string that
+    matches `pattern`, numbers at their minimum. Covers the subset strict mode uses ($ref/$defs, anyOf)."""
+    root = root or schema
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        assert ref.startswith("#/$defs/"), f"unsupported $ref {ref}"
+        return minimal_instance(root["$defs"][ref.split("/")[-1]], root)
+    if "anyOf" in schema:
+        return minimal_instance(schema["anyOf"][0], root)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: minimal_instance(props[k], root) for k in schema.get("required", list(props))}
+    if kind == "array":
+        return [minimal_instance(schema["items"], root) for _ in range(schema.get("minItems", 0))]
+    if kind == "string":
+        pattern = schema.get("pattern")
+        if pattern is None:
+            return ""
+        for candidate in ("", "x", "0", "a", "x" * 2, "x" * 8):
+            if re.search(pattern, candidate):
+                return candidate
+        raise AssertionError(f"no short string matches pattern {pattern!r}")
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    raise AssertionError(f"unsupported schema node {schema}")
+
+
+def schema_responder(rec: Recorded) -> Reply | None:
+    """Answer a chat request with the minimal instance of the json_schema it sent (None for other requests)."""
+    if not rec.path.endswith("/chat/completions") or not isinstance(rec.body, dict):
+        return None
+    fmt = rec.body.get("response_format") or {}
+    if fmt.get("type") != "json_schema":
+        return error_reply(400, "this test server only answers json_schema requests")
+    return chat_reply(json.dumps(minimal_instance(fmt["json_schema"]["schema"]), ensure_ascii=False))
 
 
 Responder = Callable[[Recorded], "Reply | None"]  # None: the default reply for that path

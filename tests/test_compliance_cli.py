@@ -45,3 +45,63 @@ def test_lint_category_switches_rule_sets_and_reads_gbk(tmp_path: Path) -> None:
 def test_lint_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["lint", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2
+
+
+# -- sheets ---------------------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_lint_sheet_lists_findings_by_row_and_column_and_fails_on_block() -> None:
+    result = runner.invoke(app, ["lint", str(EXAMPLES / "banned_claims.csv")])
+    assert result.exit_code == 1, result.output
+    out = " ".join(result.stdout.split())  # rich wraps long lines
+    assert 'row 2, 商品名称: "全网最低价美白精华" — ' in out and '「全网最低价」; rewrite: "活动价提亮肤色"' in out
+    assert 'row 3, 卖点: "调节肠道菌群；100%有效，根治便秘" — 广告法第十七条 疾病当作功效「根治便秘」' in out
+    assert "row 4" not in out  # OK-03 is clean
+    assert "3 row(s)" in out and "blocking" in out
+
+
+def test_lint_sheet_json_and_clean_sheet(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lint", "--json", str(EXAMPLES / "banned_claims.csv")])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["blocking"] >= 5 and data["rows"] == 3
+    first = data["findings"][0]
+    assert {"row", "column", "text", "term", "family", "basis", "rewrite", "severity"} <= set(first)
+    disease = {(f["row"], f["column"], f["term"], f["basis"]) for f in data["findings"] if f["family"] == "disease"}
+    assert (3, "卖点", "根治便秘", "广告法第十七条") in disease
+    assert runner.invoke(app, ["lint", str(EXAMPLES / "products.csv")]).exit_code == 0
+
+
+def test_lint_reads_every_sheet_format_and_uses_each_rows_evidence(tmp_path: Path) -> None:
+    """JSON lists, YAML, XLSX; a 国妆特字 number in a row's specs clears that row's whitening claim only."""
+    import openpyxl
+    import yaml
+
+    rows = [
+        {"sku": "W-1", "title": "美白精华液", "category": "美妆", "selling_points": ["淡斑提亮", "质地清爽"],
+         "specs": {"特殊化妆品注册证": "国妆特字G20230123"}},
+        {"sku": "W-2", "title": "美白精华液", "category": "美妆", "selling_points": ["淡斑提亮"]},
+    ]
+    (tmp_path / "s.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["商品编码", "商品名称", "类目", "卖点", "规格参数"])
+    sheet.append(["W-1", "美白精华液", "美妆", "淡斑提亮", "特殊化妆品注册证:国妆特字G20230123"])
+    sheet.append(["W-2", "美白精华液", "美妆", "淡斑提亮", "净含量:30ml"])
+    book.save(tmp_path / "s.xlsx")
+    for name in ("s.json", "s.yaml", "s.xlsx"):
+        result = runner.invoke(app, ["lint", "--json", str(tmp_path / name)])
+        data = json.loads(result.stdout)
+        special = [f for f in data["findings"] if f["family"] == "special_cosmetic"]
+        assert result.exit_code == 1, name
+        assert special and {f["row"] for f in special} == {3 if name == "s.xlsx" else 2}, (name, special)
+        assert any(f["column"].startswith(("卖点", "selling_points")) for f in special), name
+
+
+def test_lint_unreadable_sheet_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    result = runner.invoke(app, ["lint", str(bad)])
+    assert result.exit_code == 2 and "empty" in result.output

@@ -24,9 +24,9 @@ def test_fix_rewrites_banned_claims_and_reports_every_rewrite(tmp_path: Path) ->
     proc = _make(tmp_path, "fix")
     assert proc.returncode == 0, proc.stderr
     job = tmp_path / "banned_claims"
-    for sku in ("BAD-01", "BAD-02", "OK-03"):
+    for sku, category in (("BAD-01", "美妆"), ("BAD-02", "保健食品"), ("OK-03", "家居")):  # each row's own category
         srt = (job / sku / "v1" / "douyin.srt").read_text(encoding="utf-8")
-        blocking = [f for line in srt.splitlines() for f in review_text(line, category="美妆") if f.severity == "block"]
+        blocking = [f for line in srt.splitlines() for f in review_text(line, category=category) if f.severity == "block"]
         assert not blocking, f"{sku} captions still carry banned terms: {[f.term for f in blocking]}"
     import json
 

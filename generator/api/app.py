@@ -21,7 +21,7 @@ from generator.api import errors
 from generator.api.bodylimit import BodyLimit
 from generator.api.config import load_config
 from generator.api.intake import too_big
-from generator.api.routers import files, jobs, learn, service
+from generator.api.routers import files, jobs, learn, lint, service
 from generator.api.runner import fail_interrupted_reads, resume_embedded_jobs
 from generator.pipeline.store import JobStore
 from generator.settings import Settings, get_settings
@@ -65,5 +65,6 @@ def create_app(out_root: Path | None = None, *, settings: Settings | None = None
     app.include_router(jobs.router(config, store))
     app.include_router(files.router(config, store))
     app.include_router(learn.router(config, store))
+    app.include_router(lint.router(config))
     app.mount("/static", StaticFiles(directory=service.WEB_DIR / "static"), name="static")
     return app

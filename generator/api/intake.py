@@ -41,6 +41,8 @@ OPTION_SCHEMA: dict[str, Any] = {
     "compliance": {"type": "string", "example": "fix"},
     "scale": {"type": "number", "example": 1.0, "description": "proxy scale for quick previews"},
     "music": {"type": "boolean", "example": True},
+    "qc": {"type": "string", "example": "on", "enum": ["on", "off"],
+           "description": "on: read every clip back (<platform>.qc.json); off for previews"},
 }
 
 
@@ -64,7 +66,7 @@ def brief_from(options: dict[str, Any], config: ApiConfig) -> Brief:
                                  f"{', '.join(load_presets())}")
     data: dict[str, Any] = {"platforms": raw_platforms, "writer": settings.writer, "voice": settings.voice,
                             "host": settings.host}
-    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host"):
+    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host", "qc"):
         value = options.get(name)
         if value not in (None, ""):
             data[name] = value

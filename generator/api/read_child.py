@@ -28,6 +28,10 @@ def read(request: dict[str, Any]) -> dict[str, Any]:
     limits = SheetLimits.model_validate(request["limits"])
     cache = Path(request["image_cache"])
     try:
+        if request["kind"] == "lint":  # the compliance pre-check of every text cell (POST /v1/lint)
+            from generator.compliance.sheet_lint import lint_sheet
+
+            return {"ok": True, "lint": lint_sheet(Path(request["path"]), limits=limits).model_dump(mode="json")}
         if request["kind"] == "sheet":
             result = read_sheet(Path(request["path"]), image_cache=cache, limits=limits)
         else:

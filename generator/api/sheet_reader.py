@@ -58,7 +58,19 @@ def start_reading(config: ApiConfig, gate: asyncio.Semaphore, request: dict[str,
     return Reading(asyncio.ensure_future(_read(config.read_limits, gate, request)))
 
 
+async def lint_in_child(config: ApiConfig, gate: asyncio.Semaphore, path: Path) -> dict[str, Any]:
+    """The compliance pre-check of an uploaded sheet (generator.compliance.sheet_lint), read under the same
+    limits as a job's sheet; raises Refused."""
+    request = {"kind": "lint", "path": str(path), "image_cache": str(config.out_root / ".cache" / "images"),
+               "limits": config.settings.sheet_limits(max_rows=config.max_rows).model_dump()}
+    return (await _run(config.read_limits, gate, request))["lint"]
+
+
 async def _read(limits: ReadLimits, gate: asyncio.Semaphore, request: dict[str, Any]) -> SheetResult:
+    return SheetResult.model_validate((await _run(limits, gate, request))["result"])
+
+
+async def _run(limits: ReadLimits, gate: asyncio.Semaphore, request: dict[str, Any]) -> dict[str, Any]:
     async with gate:
         env = child_environment(PYTHONPATH=PACKAGE_PARENT, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                                 MALLOC_ARENA_MAX="2")
@@ -79,13 +91,13 @@ async def _read(limits: ReadLimits, gate: asyncio.Semaphore, request: dict[str, 
     return _answer(proc.returncode, out, limits)
 
 
-def _answer(code: int | None, out: bytes, limits: ReadLimits) -> SheetResult:
+def _answer(code: int | None, out: bytes, limits: ReadLimits) -> dict[str, Any]:
     try:
         answer = json.loads(out) if code == 0 and out else None
     except ValueError:
         answer = None
     if answer and answer.get("ok"):
-        return SheetResult.model_validate(answer["result"])
+        return answer
     if answer and answer.get("problem"):
         raise Refused(answer["problem"], answer["fix"])
     if (answer and answer.get("limit") == "memory") or code in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGKILL):

@@ -1,4 +1,4 @@
-"""`daihuo lint` (advertising-law review of plain text) and `daihuo verify` (AIGC labels of a clip)."""
+"""`daihuo lint` (advertising-law review of a sheet or of plain text) and `daihuo verify` (QC of any clip)."""
 
 from __future__ import annotations
 
@@ -44,16 +44,52 @@ def _highlight(text: str, findings: list[Finding]) -> str:
     return "".join(out)
 
 
-def lint_cmd(
-    file: Annotated[str, typer.Argument(help="text file (UTF-8 or GBK), or - to read standard input")] = "-",
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per input line")] = False,
-    category: Annotated[str, typer.Option(help="product category, e.g. 美妆, 食品, 保健食品, finance")] = "",
-) -> None:
-    """Review plain text against the advertising-law lexicon, one input line at a time.
+# Sheets are linted cell by cell; .txt stays plain text (one claim per line), as before.
+LINT_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".json", ".yaml", ".yml")
 
-    Exit 0 when no line has a blocking finding, 1 otherwise.
+
+def _lint_sheet(path: Path, as_json: bool) -> None:
+    from generator.compliance.sheet_lint import lint_sheet
+    from generator.settings import get_settings
+    from generator.sheets import SheetError
+
+    try:
+        result = lint_sheet(path, limits=get_settings().sheet_limits())
+    except SheetError as exc:
+        Console(stderr=True).print(f"[red]sheet error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        raise typer.Exit(1 if result.blocking else 0)
+    console = Console()
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    for f in result.findings:
+        style = SEVERITY_STYLE.get(f.severity, "bold")
+        console.print(f"[{style}]{f.severity:6}[/] {escape(f.line())}", soft_wrap=True)
+    review = sum(1 for f in result.findings if f.severity == "review")
+    console.print(f"[{'red' if result.blocking else 'green'}]{result.source}: {result.rows} row(s), {result.cells} "
+                  f"text cell(s) reviewed; {len(result.findings)} finding(s), {result.blocking} blocking, "
+                  f"{review} to check[/]")
+    raise typer.Exit(1 if result.blocking else 0)
+
+
+def lint_cmd(
+    file: Annotated[str, typer.Argument(help="a product sheet (.xlsx .csv .tsv .json .yaml), a text file (UTF-8 or "
+                                             "GBK, one line at a time), or - to read standard input")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON: the sheet's findings, or one object per text line")] = False,
+    category: Annotated[str, typer.Option(help="text only: product category, e.g. 美妆, 食品, 保健食品, finance "
+                                               "(a sheet uses each row's own category column)")] = "",
+) -> None:
+    """Review a product sheet cell by cell, or plain text line by line, against the advertising-law rules.
+
+    Sheet findings read: row 4, 卖点: "三天根治痘痘" — 广告法第十七条 疾病当作功效「根治痘痘」; rewrite: …
+    Exit 0 when nothing blocks, 1 when a finding blocks, 2 when the file cannot be read.
     """
     from generator.compliance.review import review_text
+
+    if file != "-" and Path(file).suffix.lower() in LINT_SHEET_SUFFIXES:
+        _lint_sheet(Path(file), as_json)
 
     console = Console()
     blocking = 0
@@ -82,32 +118,58 @@ def lint_cmd(
 
 
 def verify_cmd(
-    clip: Annotated[Path, typer.Argument(help="a rendered clip (mp4/mov/mkv)")],
-    as_json: Annotated[bool, typer.Option("--json", help="print the full report as JSON")] = False,
+    clip: Annotated[Path, typer.Argument(help="a clip (mp4/mov/mkv); ours or any other")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the full QC report as JSON")] = False,
+    platform: Annotated[str | None, typer.Option(help="platform preset to check size, codecs and safe zone against "
+                                                      "(default: the one recorded in <clip>.qc.json)")] = None,
+    scale: Annotated[float | None, typer.Option(help="proxy scale the clip was rendered at (default: recorded, else 1)")] = None,
+    write: Annotated[bool, typer.Option(help="also write the report to <clip>.qc.json")] = False,
 ) -> None:
-    """Read a clip back and check both AIGC labels (GB 45438-2025): the metadata field and the on-screen text.
+    """Read a clip back and check it: codecs, faststart, A/V sync, loudness, both AIGC labels, burned-in text.
 
-    Exit 0 when both labels pass, 1 when one fails, 2 when the file cannot be read.
+    A clip daihuo made is compared with the approved script and sheet stored in its <platform>.qc.json; any other
+    file gets the label checks (which must pass) and the delivery checks for --platform (or as information).
+    Exit 0 when every required check passes, 1 when one fails, 2 when the file cannot be read.
     """
     from generator.compliance.aigc import LabelError
-    from generator.compliance.verify import verify_clip
+    from generator.compliance.qc import run_qc
+    from generator.compliance.qc_models import QCInputs
+    from generator.compliance.qc_pipeline import check_clip, saved_inputs
+    from generator.platforms import get_preset, load_presets
 
+    err = Console(stderr=True)
+    if not clip.is_file():
+        err.print(f"[red]error:[/] {escape(str(clip))} does not exist or is not a file")
+        raise typer.Exit(2)
+    saved = saved_inputs(clip)
+    inputs = saved[0] if saved else QCInputs()
+    key = platform or inputs.platform
+    if key is not None and key not in load_presets():
+        err.print(f"[red]error:[/] unknown platform {escape(key)}; choose from {', '.join(load_presets())}")
+        raise typer.Exit(2)
+    preset = get_preset(key).scaled(scale or inputs.scale) if key else None
     try:
-        report = verify_clip(clip)
+        if write:
+            report = check_clip(clip, clip.with_name(f"{clip.stem}.qc.json"), inputs=inputs, preset=preset)
+        else:
+            report = run_qc(clip, approved=inputs.approved, preset=preset, boxes=inputs.boxes,
+                            statements=inputs.statements)
     except LabelError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         raise typer.Exit(0 if report.ok else 1)
     console = Console()
-    console.print(f"[bold]{escape(report.path)}[/]  {report.width}x{report.height}, {report.duration:.2f}s")
-    table = Table("label", "rule", "result", "detail")
-    for name, part in (("implicit", report.implicit), ("explicit", report.explicit)):
-        for c in part.checks:
-            table.add_row(name, c.id, "[green]pass[/]" if c.ok else "[red]FAIL[/]", escape(c.detail))
+    console.print(f"[bold]{escape(report.path)}[/]  {report.width}x{report.height}, {report.duration:.2f}s"
+                  f"  ({'compared with its approved texts' if saved else 'no approved texts on record'};"
+                  f" QC took {report.seconds:.1f}s)")
+    table = Table("check", "result", "detail")
+    for c in report.checks:
+        result = "[green]pass[/]" if c.ok else ("[red]FAIL[/]" if c.severity == "fail" else "[yellow]warn[/]")
+        table.add_row(c.id, result, escape(c.detail))
     console.print(table)
-    console.print("[green]both AIGC labels present[/]" if report.ok else "[red]AIGC labels incomplete[/]")
+    console.print("[green]QC passed[/]" if report.ok else "[red]QC failed[/]")
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -30,14 +30,16 @@ def make_cmd(
     compliance: opt.Compliance = "fix",
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
+    qc: opt.QC = "on",
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
     learn: opt.Learn = None,
     explore: opt.Explore = 0.125,
 ) -> None:
     """Render every product of SHEET into clips, offline and in-process (no Redis needed).
 
-    Outputs go to OUT/<job>/<sku>/v<N>/<platform>.mp4 with cover, subtitles and manifest.json.
-    Exit 0 when every row produced its clips, 1 when some rows failed, 2 on usage errors.
+    Outputs go to OUT/<job>/<sku>/v<N>/<platform>.mp4 with cover, subtitles, manifest.json and (unless
+    --qc off) <platform>.qc.json. Exit 0 when every row produced its clips and every clip passed QC, 1 when
+    some rows failed or a clip failed QC, 2 on usage errors.
     """
     from generator.bootstrap import build_engines
     from generator.pipeline import run_job
@@ -45,7 +47,7 @@ def make_cmd(
 
     brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                    writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                   scale=scale, learn=learn, explore=explore)
+                                   scale=scale, learn=learn, explore=explore, qc=qc)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     settings = get_settings()
@@ -74,9 +76,21 @@ def make_cmd(
         console.print(f"[yellow]warning:[/] {warning}")
     for err in result.row_errors:
         console.print(f"[red]row error:[/] {err}")
+    from generator.compliance.qc_pipeline import qc_summary
+    from generator.pipeline.fallbacks import variant_fallbacks
+
+    qc_failed = 0
     for variant in result.variants:
         if variant.error:
             console.print(f"[red]failed:[/] {variant.sku} v{variant.variant}: {variant.error}")
+        for fallback in variant_fallbacks(variant):
+            console.print(f"[yellow]fallback:[/] {fallback.line(variant.sku, variant.variant)}")
+        for clip in variant.clips:
+            qc = qc_summary(Path(variant.directory), clip.platform)
+            if qc is not None and not qc["ok"]:
+                qc_failed += 1
+                console.print(f"[red]QC failed:[/] {variant.sku} v{variant.variant} {clip.platform}: "
+                              + "; ".join(qc["failures"]) + f" (see {clip.platform}.qc.json)")
         for note in (variant.script.notes if variant.script else []):
             console.print(f"[cyan]note:[/] {variant.sku} v{variant.variant}: {note}")
         if variant.script and variant.script.creative:
@@ -88,7 +102,7 @@ def make_cmd(
     clips = [c for v in result.variants for c in v.clips]
     made = sum(1 for c in clips if not c.skipped)
     console.print(f"[green]{made} clip(s) rendered, {len(clips) - made} already up to date[/] → {result.out_dir}")
-    raise typer.Exit(1 if result.failed else 0)
+    raise typer.Exit(1 if result.failed or qc_failed else 0)
 
 
 def platforms_cmd() -> None:

@@ -25,10 +25,7 @@ Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (draw
 Compliance = Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")]
 Music = Annotated[bool, typer.Option(help="background music ducked under the voice")]
 Scale = Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")]
-Learn = Annotated[Path | None, typer.Option(help="insights.json of `daihuo learn`: choose each variant's angle and "
-                                                 "hook from what sold (Thompson sampling)")]
-Explore = Annotated[float, typer.Option(min=0.0, max=1.0, help="with --learn: share of variants that try other "
-                                                               "angles than the leader (0.125 = 1 in 8)")]
+QC = Annotated[str, typer.Option("--qc", help="on: read every clip back and write <platform>.qc.json; off for previews")]
 Learn = Annotated[Path | None, typer.Option(help="insights.json of `daihuo learn`: choose each variant's angle and "
                                                  "hook from what sold (Thompson sampling)")]
 Explore = Annotated[float, typer.Option(min=0.0, max=1.0, help="with --learn: share of variants that try other "
@@ -53,6 +50,7 @@ def check_platforms(platforms: list[str]) -> None:
 def brief_from_options(
     *, platforms: str, variants: int, duration: int, lang: str | None, writer: str | None, voice: str | None,
     host: str | None, compliance: str, music: bool, scale: float, learn: Path | None = None, explore: float = 0.125,
+    qc: str = "on",
 ) -> Brief:
     """Validate the shared options (usage errors exit 2) and fill the engines from the settings."""
     platform_list = split_list(platforms)
@@ -63,6 +61,8 @@ def brief_from_options(
         raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
     if learn is not None:
         check_insights(learn)
+    if qc not in ("on", "off"):
+        raise typer.BadParameter("use on or off", param_hint="--qc")
     settings = get_settings()
     from generator.voice.registry import ENGINES
 
@@ -71,7 +71,7 @@ def brief_from_options(
     return Brief(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
-        compliance=compliance, music=music, scale=scale,  # type: ignore[arg-type]
+        compliance=compliance, music=music, scale=scale, qc=qc,  # type: ignore[arg-type]
         learn=str(learn.resolve()) if learn is not None else None, explore=explore,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
@@ -24,6 +24,7 @@ Severity = Literal["block", "review", "warn"]
 Fix = Literal["replace", "delete", "drop"]
 ViewName = Literal["compact", "words"]
 Exemption = Literal["ranking", "evidence", "registration"]
+Context = Literal["negation", "quotation", "question", "caution"]
 
 
 class LexiconError(DaihuoError, ValueError):
@@ -43,6 +44,7 @@ class Term(BaseModel):
 class Pattern(BaseModel):
     regex: str
     view: ViewName
+    cross: bool = Field(default=False, description="may join clauses across punctuation (「没效果？全额退款」)")
     replace: list[str] = Field(default_factory=list)
     fix: Fix = "replace"
 
@@ -60,8 +62,16 @@ class Rule(BaseModel):
     basis: str = ""
     reason: str
     exempt: Exemption | None = None
+    context: list[Context] = Field(default_factory=list, description="sentence contexts that clear a hit")
+    advice: str = Field(default="", description="a safe way to say it, shown when the fix deletes the claim")
+    segment: bool = Field(default=True, description=(
+        "drop hits that start inside a jieba word (统一流程 is not 一流); off where names are words of their own "
+        "and jieba's compounds would hide them (唱国歌, 坐骨神经痛)"))
     replace_zh: list[str] = Field(default_factory=list, description="for English terms inside Chinese text")
     not_for: list[str] = Field(default_factory=list)
+    only_with: list[str] = Field(default_factory=list, description=(
+        "rule sets of the categories this rule is about: when the product has a category that selects none of "
+        "them, the rule is off (a 宠物 product's 医院同款 is not cosmetics wording); without a category it is on"))
     terms: list[Term] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
 
@@ -155,6 +165,9 @@ def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str) -> 
     if missing:
         raise LexiconError(f"{where}: rule is missing {', '.join(missing)}")
     where = f"{where} rule {raw['id']}"
+    bad_context = [c for c in raw.get("context", []) or [] if c not in get_args(Context)]
+    if bad_context:
+        raise LexiconError(f"{where}: context must be one of {', '.join(get_args(Context))}, not {bad_context}")
     rule_replace, rule_fix = _rule_fix(raw, where)
     view: ViewName = "words" if raw.get("view", default_view) == "word" else default_view
     terms: list[Term] = []
@@ -184,12 +197,15 @@ def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str) -> 
             _compile(entry["re"])
         except re.error as exc:
             raise LexiconError(f"{where}: bad regex {entry['re']!r}: {exc}") from exc
-        patterns.append(Pattern(regex=entry["re"], view=view, replace=replace, fix=fix))
+        patterns.append(Pattern(regex=entry["re"], view=view, replace=replace, fix=fix,
+                                cross=bool(entry.get("cross", False))))
     return Rule(
         id=str(raw["id"]), ruleset=ruleset, category=str(raw["category"]), label=str(raw["label"]),
         severity=raw["severity"], basis=str(raw.get("basis", "")), reason=str(raw["reason"]),
-        exempt=raw.get("exempt"), replace_zh=[str(r) for r in raw.get("replace_zh", []) or []],
-        not_for=list(raw.get("not_for", []) or []), terms=terms, patterns=patterns,
+        exempt=raw.get("exempt"), segment=bool(raw.get("segment", True)), context=list(raw.get("context", []) or []), advice=str(raw.get("advice", "")),
+        replace_zh=[str(r) for r in raw.get("replace_zh", []) or []],
+        not_for=list(raw.get("not_for", []) or []), only_with=list(raw.get("only_with", []) or []),
+        terms=terms, patterns=patterns,
     )
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from generator.compliance.context import cleared_by_context
 from generator.compliance.lexicon import Fix, Rule, RuleSet, Term, ViewName, select_rulesets
 from generator.compliance.normalize import Normalized, View, compact_text, is_cjk, normalize
 from generator.models import Finding
@@ -21,7 +22,12 @@ SEVERITY_RANK = {"block": 0, "review": 1, "warn": 2}
 _SOURCE = re.compile(r"数据来源|来源|出处|据.{0,20}(统计|数据|报告|榜单)|source|榜单|报告")
 _PERIOD = re.compile(r"(19|20)\d\d(年|年度)?|\d+月|季度|年度")
 _CERT = re.compile(r"证书|编号|报告|批准文号|专利号|认证号|注册证|备案号|检测")
-_REGISTRATION = re.compile(r"国妆特(进)?字|特殊化妆品|卫妆准字")
+# A 特殊化妆品 registration recorded on the sheet (a spec such as 特殊化妆品注册证：国妆特字G20230123): the
+# certificate number itself, not just the words, and only from the sheet (a line cannot vouch for itself).
+_REGISTRATION = re.compile(r"国妆特进?字[gj]?\d{6,}|卫妆准字\d{6,}|(特殊化妆品|注册证|特证)[^\d]{0,8}[gj]\d{8,}")
+
+
+_CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n]")
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class Hit:
         return Finding(
             term=self.term, rule=self.rule.key, category=self.rule.category, severity=self.rule.severity,
             start=self.start, end=self.end, suggestion=self.suggestion(), where=where,
-            reason=self.rule.reason,
+            reason=self.rule.reason, basis=self.rule.basis, advice=self.rule.advice,
         )
 
 
@@ -82,27 +88,31 @@ def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
 
 
 class Matcher:
-    def __init__(self, rulesets: tuple[RuleSet, ...]) -> None:
+    def __init__(self, rulesets: tuple[RuleSet, ...], categorised: bool = False) -> None:
         self.rulesets = rulesets
         names = {s.name for s in rulesets}
         self.index: dict[ViewName, dict[str, list[tuple[Term, Rule, int]]]] = {"compact": {}, "words": {}}
-        self.patterns: list[tuple[re.Pattern[str], ViewName, tuple[str, ...], Fix, Rule, int]] = []
+        self.patterns: list[tuple[re.Pattern[str], ViewName, tuple[str, ...], Fix, Rule, int, bool]] = []
         self.allow_words: list[str] = []
         self.allow_patterns: list[tuple[re.Pattern[str], ViewName]] = []
         self.product_rules = [r for s in rulesets for r in s.product_rules]
         self.disclosures = [d for s in rulesets for d in s.disclosures]
         for s in rulesets:
-            priority = 1 if s.always else 0
+            # the more specific rule wins a tie: a category's own set, or an always-on rule about that category
+            set_priority = 1 if s.always else 0
             self.allow_words.extend(compact_text(w) for w in s.allow_words)
             self.allow_patterns.extend((re.compile(p), s.view) for p in s.allow_patterns)
             for rule in s.rules:
                 if set(rule.not_for) & names:
                     continue
+                if categorised and rule.only_with and not set(rule.only_with) & names:
+                    continue
+                priority = 0 if categorised and rule.only_with else set_priority
                 for term in rule.terms:
                     self.index[term.view].setdefault(term.key[0], []).append((term, rule, priority))
                 for pat in rule.patterns:
                     self.patterns.append(
-                        (pat.compiled, pat.view, tuple(pat.replace), pat.fix, rule, priority))
+                        (pat.compiled, pat.view, tuple(pat.replace), pat.fix, rule, priority, pat.cross))
         for bucket in self.index.values():
             for entries in bucket.values():
                 entries.sort(key=lambda e: -len(e[0].key))
@@ -145,12 +155,20 @@ class Matcher:
 
     def _pattern_hits(self, norm: Normalized) -> list[Hit]:
         hits: list[Hit] = []
-        for regex, which, replace, fix, rule, priority in self.patterns:
+        for regex, which, replace, fix, rule, priority, cross in self.patterns:
             view = norm.compact if which == "compact" else norm.words
-            for m in regex.finditer(view.text):
+            pos = 0
+            while (m := regex.search(view.text, pos)) is not None:
                 if m.end() == m.start():
+                    pos = m.start() + 1
                     continue
                 start, end = view.span(m.start(), m.end())
+                if not cross and _CLAUSE_BREAK.search(norm.original, start, end):
+                    # the compact view drops punctuation; a pattern must not join two clauses, but a shorter
+                    # match may start after the break (「每天含一片，咽喉炎」)
+                    pos = m.start() + 1
+                    continue
+                pos = m.end()
                 expanded = tuple(m.expand(r) for r in replace) if fix == "replace" else ()
                 hits.append(Hit(rule, start, end, "", m.group(0), expanded, fix, priority, which))
         return hits
@@ -172,14 +190,14 @@ class Matcher:
                     spans.append(view.span(m.start(), m.end()))
         return spans
 
-    def _exempt(self, hit: Hit, evidence: list[str]) -> bool:
+    def _exempt(self, hit: Hit, evidence: list[str], sheet: list[str]) -> bool:
         kind = hit.rule.exempt
         if kind is None:
             return False
+        if kind == "registration":
+            return any(_REGISTRATION.search(ev) for ev in sheet)
         key = compact_text(hit.key) if hit.view == "compact" else hit.key.replace(" ", "")
         for ev in evidence:
-            if kind == "registration" and _REGISTRATION.search(ev):
-                return True
             if key not in ev:
                 continue
             if kind == "ranking" and _SOURCE.search(ev) and _PERIOD.search(ev):
@@ -199,15 +217,18 @@ class Matcher:
         evidence = evidence or Evidence()
         brand = compact_text(evidence.brand) if evidence.brand else ""
         allowed = self._allowed_spans(norm, [brand] if brand else [])
-        ev_texts = [*evidence.compact(), norm.compact.text]
+        sheet = evidence.compact()
+        ev_texts = [*sheet, norm.compact.text]
         spans: list[tuple[int, int]] | None = None
         kept: list[Hit] = []
         for hit in hits:
             if any(a <= hit.start and hit.end <= b for a, b in allowed):
                 continue
-            if self._exempt(hit, ev_texts):
+            if self._exempt(hit, ev_texts, sheet):
                 continue
-            if hit.view == "compact" and self._needs_segment_check(hit.key):
+            if hit.rule.context and cleared_by_context(text, hit.start, hit.end, hit.rule.context):
+                continue
+            if hit.view == "compact" and hit.rule.segment and self._needs_segment_check(hit.key):
                 if spans is None:
                     spans = self._token_spans(norm)
                 if self._cuts_words(hit, spans):
@@ -228,11 +249,16 @@ class Matcher:
 
 
 def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Keep the longest hit where hits overlap; on ties the category-specific, then the more severe rule."""
+    """Keep the longest hit where hits overlap (on ties the category-specific, then the more severe rule).
+    Hits of different families are both kept unless one is a fragment of the other in the same rule set (全网最
+    inside 全网最低价): 「三天根治痘痘」 is a promised effect (三天根治) and a disease claim (根治痘痘), and the
+    merchant should see both reasons; the rewrite copes with overlaps."""
     order = sorted(hits, key=lambda h: (-(h.end - h.start), h.priority, SEVERITY_RANK[h.rule.severity], h.start))
     taken: list[Hit] = []
     for h in order:
-        if all(h.end <= t.start or h.start >= t.end for t in taken):
+        rivals = [t for t in taken if t.rule.category == h.rule.category
+                  or (t.rule.ruleset == h.rule.ruleset and t.start <= h.start and h.end <= t.end)]
+        if all(h.end <= t.start or h.start >= t.end for t in rivals):
             taken.append(h)
     return sorted(taken, key=lambda h: h.start)
 
@@ -259,12 +285,12 @@ def _tokenizer():
 
 
 @lru_cache(maxsize=64)
-def _matcher_for(names: tuple[str, ...]) -> Matcher:
+def _matcher_for(names: tuple[str, ...], categorised: bool) -> Matcher:
     from generator.compliance.lexicon import default_rulesets
 
     sets = tuple(s for s in default_rulesets() if s.name in names)
-    return Matcher(sets)
+    return Matcher(sets, categorised)
 
 
 def matcher_for_category(category: str) -> Matcher:
-    return _matcher_for(tuple(s.name for s in select_rulesets(category)))
+    return _matcher_for(tuple(s.name for s in select_rulesets(category)), bool(compact_text(category)))

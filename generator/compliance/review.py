@@ -200,12 +200,19 @@ def _product_findings(matcher: Matcher, product: Product) -> list[Finding]:
                 if m:
                     findings.append(Finding(
                         term=m.group(0), rule=rule.key, category=rule.category, severity=rule.severity,
-                        start=0, end=len(value), suggestion="（不生成该商品的视频）", where=where, reason=rule.reason))
+                        start=0, end=len(value), suggestion="（不生成该商品的视频）", where=where, reason=rule.reason,
+                        basis=rule.basis))
                     break
             else:
                 continue
             break
     return findings
+
+
+def product_findings(product: Product) -> list[Finding]:
+    """Rules about the product itself (a product that may not be advertised at all), from its category, title
+    and specs; `where` is product:category, product:title or product:spec:<key>."""
+    return _product_findings(matcher_for_category(product.category), product)
 
 
 def _fix_fields(out: Script, fields: list[tuple[str, str]], matcher: Matcher, evidence: Evidence,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from generator.models.common import CompliancePolicy, Language
@@ -23,4 +25,5 @@ class Brief(BaseModel):
     learn: str | None = Field(default=None, description="insights.json of `daihuo learn`: choose angles and hooks from it")
     explore: float = Field(default=0.125, ge=0.0, le=1.0, description="with `learn`: share of variants that try "
                            "other levels than the leaders (0.125 = 1 in 8)")
+    qc: Literal["on", "off"] = Field(default="on", description="read every clip back (<platform>.qc.json); off for previews")
 

@@ -21,7 +21,8 @@ class Finding(BaseModel):
     suggestion: str = ""
     where: str = Field(default="", description="narration[3], caption[3], title:douyin, hashtag ...")
     reason: str = ""
-
+    basis: str = Field(default="", description="the law it rests on, e.g. 广告法第十七条")
+    advice: str = Field(default="", description="a safe way to say it when the claim has to go")
 
 
 class ComplianceReport(BaseModel):

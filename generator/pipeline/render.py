@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from generator.platforms import get_preset
 def variant_hash(product: Product, brief: Brief, variant: int, script: Script | None = None) -> str:
     """Everything that changes what a variant's script and voice are (platforms excluded). With `--learn`
     the chosen angle and hook count instead of the insights file's path (new insights, same choice: kept)."""
-    knobs = brief.model_dump(exclude={"platforms", "variants", "learn", "explore"})
+    # QC reads a clip, it does not change it; learn/explore count through the choice they made (below).
+    knobs = brief.model_dump(exclude={"platforms", "variants", "learn", "explore", "qc"})
     data = {"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__}
     if script is not None and script.creative is not None:
         data["creative"] = [script.angle, script.hook_id]
@@ -80,6 +82,7 @@ def render_platform(
         host_layout=host_layout(preset) if host else "none", host_box=host.box if host else None,
     )
     directory.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
                  settings=engines.render)
     render_cover(shown, script, preset, paths["cover"], aigc_json)
@@ -94,7 +97,14 @@ def render_platform(
     )
     write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
                                         "host_engine": getattr(host, "engine", "none") if host else "none",
-                                        **described})
+                                        "render_seconds": round(time.perf_counter() - started, 3), **described})
+    if brief.qc == "on":  # read the clip back: <platform>.qc.json (generator/compliance/qc.py)
+        from generator.compliance.qc_pipeline import qc_clip
+        from generator.compliance.timeline_boxes import timeline_text_boxes
+
+        qc_clip(paths["video"], directory, platform, script=script, product=shown, preset=preset,
+                boxes=timeline_text_boxes(timeline, shown, preset),
+                statements=report.disclosures if report else [], scale=brief.scale)
     return clip
 
 

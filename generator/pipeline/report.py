@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.compliance.qc_pipeline import qc_summary
 from generator.compliance.report import batch_report
 from generator.learn.factors import creative_record, describe_clip
 from generator.models import Brief, JobResult, Manifest, Product, VariantResult
 from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
+from generator.pipeline.fallbacks import variant_fallbacks
 from generator.pipeline.render import variant_hash
 
 
@@ -49,15 +51,23 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
 def write_job_report(result: JobResult, brief: Brief) -> Path:
     """OUT/<job>/report.json and report.md: what was made, what failed and why (for merchants and scripts)."""
     root = Path(result.out_dir)
+    fallbacks = {(v.sku, v.variant): variant_fallbacks(v) for v in result.variants}
+    qc = {(v.sku, v.variant, c.platform): qc_summary(Path(v.directory), c.platform)
+          for v in result.variants for c in v.clips}
+    qc_failed = [(key, found) for key, found in qc.items() if found is not None and not found["ok"]]
     summary = {
         "job": result.job,
         "brief": brief.model_dump(),
         "ok": not result.failed,
+        "fallbacks": sum(len(f) for f in fallbacks.values()),
+        "qc_failed": len(qc_failed),
         "row_errors": [e.model_dump() | {"message": str(e)} for e in result.row_errors],
         "warnings": result.warnings,
         "variants": [
             {"sku": v.sku, "variant": v.variant, "directory": v.directory, "error": v.error,
-             "clips": [{"platform": c.platform, "path": c.path, "skipped": c.skipped} for c in v.clips],
+             "clips": [{"platform": c.platform, "path": c.path, "skipped": c.skipped,
+                        "qc": qc[(v.sku, v.variant, c.platform)]} for c in v.clips],
+             "fallbacks": [f.as_dict() for f in fallbacks[(v.sku, v.variant)]],
              "compliance": (v.compliance.model_dump() if v.compliance else None)}
             for v in result.variants
         ],
@@ -67,6 +77,12 @@ def write_job_report(result: JobResult, brief: Brief) -> Path:
     for v in result.variants:
         state = "✅" if not v.error else "❌"
         lines.append(f"- {state} {v.sku} v{v.variant}: {len(v.clips)} clip(s)" + (f" — {v.error}" if v.error else ""))
+    if qc_failed:
+        lines += ["", f"## QC failed ({len(qc_failed)})",
+                  *[f"- {sku} v{n} {platform}: " + "; ".join(found["failures"]) for (sku, n, platform), found in qc_failed]]
+    if summary["fallbacks"]:
+        lines += ["", f"## Fallbacks ({summary['fallbacks']})",
+                  *[f"- {f.line(sku, n)}" for (sku, n), found in fallbacks.items() for f in found]]
     if result.row_errors:
         lines += ["", "## Rows skipped", *[f"- {e}" for e in result.row_errors]]
     if result.warnings:

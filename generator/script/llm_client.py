@@ -21,7 +21,7 @@ from typing import Any
 import openai
 
 from generator.errors import DaihuoError
-from generator.script.llm_schema import response_format_json_schema
+from generator.script.llm_schema import ReplyContract, response_format_json_schema
 
 log = logging.getLogger(__name__)
 
@@ -121,18 +121,19 @@ class ChatClient:
                 self.usage[k] += v
         return got
 
-    def _extra_args(self) -> dict[str, Any]:
+    def _extra_args(self, contract: ReplyContract | None = None) -> dict[str, Any]:
         """Optional arguments, left out entirely when unset (some servers reject nulls)."""
         args: dict[str, Any] = {}
         if self.mode == "json_schema":
-            args["response_format"] = response_format_json_schema()
+            args["response_format"] = response_format_json_schema(contract)
         elif self.mode == "json_object":
             args["response_format"] = {"type": "json_object"}
         if self.temperature is not None:
             args["temperature"] = self.temperature
         return args
 
-    def complete(self, messages: list[dict[str, str]]) -> ChatResult:
+    def complete(self, messages: list[dict[str, str]], contract: ReplyContract | None = None) -> ChatResult:
+        """One chat completion; `contract` makes the json_schema response format specific to the product."""
         if self._missing_key:
             raise LLMUnavailable("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to a local server)")
         attempt = 0
@@ -142,7 +143,7 @@ class ChatClient:
             sent += 1
             try:
                 resp = self._client.chat.completions.create(
-                    model=self.model, messages=messages, **self._extra_args(),  # type: ignore[arg-type]
+                    model=self.model, messages=messages, **self._extra_args(contract),  # type: ignore[arg-type]
                 )
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 if self._auto and self.mode != "text":

@@ -1,9 +1,19 @@
-"""The shape a language model must answer in, its JSON schema, parsing and conversion to a Script.
+"""The shape a language model must answer in: its JSON schema, parsing, and conversion to a Script.
 
-The model answers with `LLMScript` (no sku, variant or writer: those are ours to set). The JSON schema sent
-as `response_format` is generated from it, so the schema, the validation and the prompt's description can
-never drift apart. Checks that need the product or the brief (image count, platforms) are separate and
-return plain-language problems that go back to the model in the repair round.
+The model answers with `LLMScript` (no sku, variant or writer: those are ours to set). The schema sent as
+`response_format` and the validation are one contract (`ReplyContract`: how many images the product has and
+which platforms were asked for), so they cannot drift apart: every instance the schema allows is accepted.
+
+  schema (json_schema)                         validation (parse_reply)
+  beats: exactly 6, kind from the six kinds    same; kinds are taken by position (hook, pain, demo, proof, offer,
+                                               cta); a permutation is put back in order, other kinds relabelled
+  visual: enum image:0..image:N-1, card:*      same enum (VISUAL_RE plus the product's image count)
+  lines: at least 1; text: pattern \\S        same (a line must say something)
+  keywords: at most 3                          same
+  posts: one per platform, platform enum       same; a platform whose post is missing (another came twice) gets
+                                               a copy derived from the first post, noted
+
+Strict "structured outputs" reject some keywords (minLength, maxLength, format, default): they are never used.
 """
 
 from __future__ import annotations
@@ -11,22 +21,53 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from generator.models import BEAT_ORDER, Beat, BeatKind, Language, Line, PlatformCopy, Script
 from generator.platforms import get_preset
 
 VISUAL_RE = re.compile(r"^(image:\d+|card:(specs|offer|title))$")
+CARD_VISUALS = ("card:title", "card:specs", "card:offer")
+MAX_IMAGE_REFS = 12  # a sheet row keeps at most 12 images (generator/sheets.py)
+NON_BLANK = r"\S"
+MAX_KEYWORDS = 3
+
+
+@dataclass(frozen=True)
+class ReplyContract:
+    """What a valid reply depends on besides its shape: the product's images and the requested platforms."""
+
+    images: int = MAX_IMAGE_REFS
+    platforms: tuple[str, ...] = ()
+
+    @property
+    def visuals(self) -> tuple[str, ...]:
+        return (*(f"image:{i}" for i in range(min(self.images, MAX_IMAGE_REFS))), *CARD_VISUALS)
+
+
+def _contract(info: ValidationInfo) -> ReplyContract:
+    ctx = info.context if isinstance(info.context, dict) else {}
+    contract = ctx.get("contract")
+    return contract if isinstance(contract, ReplyContract) else ReplyContract()
 
 
 class LLMLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, description="one spoken sentence of narration")
+    text: str = Field(pattern=NON_BLANK, description="one spoken sentence of narration")
     caption: str = Field(description="short on-screen caption for this sentence; empty string to show the narration")
-    keywords: list[str] = Field(description="1-3 words from the sentence to highlight on screen")
+    keywords: list[str] = Field(max_length=MAX_KEYWORDS, description="1-3 words from the sentence to highlight")
 
 
 class LLMBeat(BaseModel):
@@ -38,10 +79,11 @@ class LLMBeat(BaseModel):
 
     @field_validator("visual")
     @classmethod
-    def _visual(cls, v: str) -> str:
+    def _visual(cls, v: str, info: ValidationInfo) -> str:
         v = v.strip()
-        if not VISUAL_RE.match(v):
-            raise ValueError("visual must be image:N, card:specs, card:offer or card:title")
+        allowed = _contract(info).visuals
+        if not VISUAL_RE.match(v) or v not in allowed:
+            raise ValueError(f"visual must be one of {', '.join(allowed)}")
         return v
 
 
@@ -53,25 +95,45 @@ class LLMPost(BaseModel):
     description: str
     hashtags: list[str] = Field(description="hashtags without the # sign")
 
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, v: str, info: ValidationInfo) -> str:
+        asked = _contract(info).platforms
+        if asked and v not in asked:
+            raise ValueError(f"platform must be one of {', '.join(asked)}")
+        return v
+
 
 class LLMScript(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     angle: str = Field(description="the creative angle used")
     beats: list[LLMBeat] = Field(description="exactly six beats in the order hook, pain, demo, proof, offer, cta")
-    posts: list[LLMPost] = Field(description="one entry per requested platform")
+    posts: list[LLMPost] = Field(min_length=1, description="one entry per requested platform")
 
     @field_validator("beats")
     @classmethod
-    def _order(cls, beats: list[LLMBeat]) -> list[LLMBeat]:
-        kinds = tuple(b.kind for b in beats)
-        if kinds != BEAT_ORDER:
-            raise ValueError(f"beats must be exactly {', '.join(BEAT_ORDER)} in this order; got {', '.join(kinds)}")
+    def _six(cls, beats: list[LLMBeat]) -> list[LLMBeat]:
+        if len(beats) != len(BEAT_ORDER):
+            raise ValueError(f"beats must be exactly six beats: {', '.join(BEAT_ORDER)} in this order; got {len(beats)}")
         return beats
+
+    @model_validator(mode="after")
+    def _kinds_by_position(self) -> LLMScript:
+        """The schema cannot say "each kind once, in order", so position decides: a permutation of the six kinds
+        is put back in order, anything else is relabelled by position (the model's narrative order is kept)."""
+        kinds = [b.kind for b in self.beats]
+        if kinds == list(BEAT_ORDER):
+            return self
+        if sorted(kinds) == sorted(BEAT_ORDER):
+            self.beats = sorted(self.beats, key=lambda b: BEAT_ORDER.index(b.kind))
+        else:
+            self.beats = [b.model_copy(update={"kind": k}) for b, k in zip(self.beats, BEAT_ORDER, strict=True)]
+        return self
 
 
 # Keywords a strict (OpenAI "structured outputs") schema rejects; pydantic still enforces them locally.
-_UNSUPPORTED = {"minLength", "maxLength", "pattern", "minItems", "maxItems", "default", "format"}
+_UNSUPPORTED = {"minLength", "maxLength", "default", "format"}
 
 
 def _strictify(node: Any) -> Any:
@@ -86,13 +148,22 @@ def _strictify(node: Any) -> Any:
     return node
 
 
-def json_schema() -> dict[str, Any]:
-    """The strict JSON schema of LLMScript, fit for response_format json_schema."""
-    return _strictify(copy.deepcopy(LLMScript.model_json_schema()))
+def json_schema(contract: ReplyContract | None = None) -> dict[str, Any]:
+    """The strict JSON schema of LLMScript for this product and brief, fit for response_format json_schema."""
+    contract = contract or ReplyContract()
+    schema = _strictify(copy.deepcopy(LLMScript.model_json_schema()))
+    defs = schema["$defs"]
+    defs["LLMBeat"]["properties"]["visual"]["enum"] = list(contract.visuals)
+    schema["properties"]["beats"].update(minItems=len(BEAT_ORDER), maxItems=len(BEAT_ORDER))
+    if contract.platforms:
+        defs["LLMPost"]["properties"]["platform"]["enum"] = list(contract.platforms)
+        schema["properties"]["posts"].update(minItems=len(contract.platforms), maxItems=len(contract.platforms))
+    return schema
 
 
-def response_format_json_schema() -> dict[str, Any]:
-    return {"type": "json_schema", "json_schema": {"name": "daihuo_script", "strict": True, "schema": json_schema()}}
+def response_format_json_schema(contract: ReplyContract | None = None) -> dict[str, Any]:
+    return {"type": "json_schema",
+            "json_schema": {"name": "daihuo_script", "strict": True, "schema": json_schema(contract)}}
 
 
 class ReplyError(ValueError):
@@ -124,32 +195,16 @@ def extract_json(text: str) -> Any:
     raise ReplyError([f"the reply is not valid JSON ({last}); answer with one JSON object only"])
 
 
-def parse_reply(text: str) -> LLMScript:
+def parse_reply(text: str, contract: ReplyContract | None = None) -> LLMScript:
     data = extract_json(text)
     try:
-        return LLMScript.model_validate(data)
+        return LLMScript.model_validate(data, context={"contract": contract or ReplyContract()})
     except ValidationError as exc:
         problems = []
         for err in exc.errors()[:12]:
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             problems.append(f"{where}: {err['msg']}")
         raise ReplyError(problems) from exc
-
-
-def context_problems(llm: LLMScript, *, images: int, platforms: list[str]) -> list[str]:
-    """Problems that need the product and the brief: image numbers in range, one post per platform."""
-    problems: list[str] = []
-    for beat in llm.beats:
-        if beat.visual.startswith("image:"):
-            n = int(beat.visual.split(":")[1])
-            if n >= images:
-                have = f"images 0..{images - 1}" if images else "no images (use card:title, card:specs or card:offer)"
-                problems.append(f"beat {beat.kind}: visual {beat.visual} does not exist; there are {have}")
-    got = {p.platform for p in llm.posts}
-    for platform in platforms:
-        if platform not in got:
-            problems.append(f"posts: missing the entry for platform '{platform}'")
-    return problems
 
 
 def clean_hashtag(tag: str) -> str:

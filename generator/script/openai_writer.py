@@ -32,7 +32,7 @@ from generator.script.llm_prompts import (
     render_messages,
     render_repair,
 )
-from generator.script.llm_schema import ReplyError, context_problems, fit_post, parse_reply, to_script
+from generator.script.llm_schema import ReplyContract, ReplyError, fit_post, parse_reply, to_script
 from generator.script.similarity import SIMILARITY_LIMIT, max_similarity, script_text
 from generator.settings import Settings, get_settings
 
@@ -160,13 +160,14 @@ class OpenAIWriter:
         """One prompt, at most one repair round, then deterministic clean-up. Raises LLMError when no usable
         script came back."""
         messages = render_messages(ctx)
-        first = self.client.complete(messages)
+        contract = ReplyContract(images=len(clean.images), platforms=tuple(ctx.platforms))
+        first = self.client.complete(messages, contract)
         tally.add(first)
         script, problems, notes = self._evaluate(first.content, ctx, clean)
         if problems:
             repair = [*messages, {"role": "assistant", "content": first.content},
                       {"role": "user", "content": render_repair(problems, ctx)}]
-            second = self.client.complete(repair)
+            second = self.client.complete(repair, contract)
             tally.add(second)
             script2, problems2, notes2 = self._evaluate(second.content, ctx, clean)
             summary = f"{len(problems)} problem(s): " + "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
@@ -195,10 +196,10 @@ class OpenAIWriter:
     def _evaluate(self, content: str, ctx: PromptContext, clean: Product) -> tuple[Script | None, list[str], list[str]]:
         """(script or None, problems to send back, notes of what was repaired locally)."""
         try:
-            llm = parse_reply(content)
+            llm = parse_reply(content, ReplyContract(images=len(clean.images), platforms=tuple(ctx.platforms)))
         except ReplyError as exc:
             return None, exc.problems, []
-        problems = context_problems(llm, images=len(clean.images), platforms=ctx.platforms)
+        problems: list[str] = []
         script, notes = to_script(llm, sku=clean.sku, variant=ctx.variant, language=ctx.language,
                                   platforms=ctx.platforms, images=len(clean.images), fallback_title=clean.title)
         problems += [str(v) for v in find_violations(script, clean)[:15]]

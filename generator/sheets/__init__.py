@@ -26,12 +26,12 @@ from generator.sheets.columns import ALIASES, PRODUCT_COLUMNS, SHEET_SUFFIXES, C
 from generator.sheets.fetch import AllowPrivate
 from generator.sheets.images import ImageResolver, attach_images
 from generator.sheets.readers import read_table
-from generator.sheets.rows import parse_table
+from generator.sheets.rows import fields_of, map_columns, parse_table
 from generator.sheets.table import Table, table_from_records
 
 __all__ = [
     "ALIASES", "PRODUCT_COLUMNS", "SHEET_SUFFIXES", "CellProblem", "Columns", "SheetError", "SheetLimits", "Table",
-    "clean_text", "header_key", "parse_price", "parse_specs", "parse_table", "read_products_json", "read_sheet",
+    "clean_text", "fields_of", "header_key", "map_columns", "parse_price", "parse_specs", "parse_table", "read_products_json", "read_sheet",
     "read_table",
 ]
 

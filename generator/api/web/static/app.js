@@ -48,6 +48,7 @@ async function init() {
     $("tab-quick").hidden = activeTab !== "quick";
   }));
   $("job-form").addEventListener("submit", submit);
+  $("sheet").addEventListener("change", precheck);
   try {
     const health = await api("/healthz");
     $("key-box").hidden = !health.auth;
@@ -115,6 +116,39 @@ async function submit(event) {
     showError(`提交失败 / submit failed — ${err.message}`);
   } finally {
     $("submit").disabled = false;
+  }
+}
+
+// Compliance pre-check: the sheet's findings by row and column (POST /v1/lint), shown before anything renders.
+async function precheck() {
+  const box = $("lint-box");
+  const sheet = $("sheet").files[0];
+  box.hidden = !sheet;
+  if (!sheet) return;
+  $("lint-summary").textContent = "检查中… checking";
+  $("lint-findings").innerHTML = "";
+  const form = new FormData();
+  form.append("sheet", sheet);
+  let result;
+  try {
+    result = await api("/v1/lint", { method: "POST", body: form });
+  } catch (err) {
+    if (err.status === 401) $("key-box").hidden = false;
+    $("lint-summary").textContent = `预检失败 / pre-check failed — ${err.message}`;
+    return;
+  }
+  const review = result.findings.filter((f) => f.severity === "review").length;
+  $("lint-summary").textContent = result.findings.length
+    ? `${result.rows} 行，${result.findings.length} 处问题（${result.blocking} 处禁止，${review} 处需核实）。生成时将按“自动改写”处理。` +
+      ` ${result.findings.length} finding(s), ${result.blocking} blocking: they are rewritten when you generate.`
+    : `${result.rows} 行，未发现问题 · ${result.cells} cells checked, nothing found`;
+  box.dataset.blocking = String(result.blocking);
+  for (const f of result.findings) {
+    const li = document.createElement("li");
+    li.className = `finding ${f.severity}`;
+    li.dataset.row = String(f.row);
+    li.textContent = f.message;
+    $("lint-findings").appendChild(li);
   }
 }
 

@@ -1,0 +1,112 @@
+"""Sentence context that turns a matched term into something other than a claim.
+
+A rule family lists the contexts that clear its hits (`context:` in the lexicon YAML):
+
+  negation   the claim is denied right before the term: 「本品不能代替药物治疗疾病」「不具有治疗作用」「不含激素」;
+             「不仅能治疗」「不吃药也能降血压」 are not denials (the negator must sit directly before the term,
+             with at most an auxiliary such as 能/可以/具有/含 in between). Safety advice counts too:
+             「为了预防过敏，请先在耳后试用」.
+  quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」.
+  caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」.
+  question   a wh-question asks about it (「哪款面霜最好用？」「怎么预防感冒？」). Yes/no and why-questions are not
+             cleared: 「想根治痘痘吗？」 and 「为什么它能根治脚气？」 still assert the claim.
+
+Everything works on the original text with the hit's (start, end) offsets, one clause or sentence around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+CLAUSE_BREAKS = "，。！？；、,.!?;\n…~～：:"
+SENTENCE_BREAKS = "。！？!?；;\n"
+QUOTES = {"「": "」", "“": "”", '"': '"', "『": "』", "‘": "’", "'": "'", "《": "》"}
+
+# A negator directly before the term, optionally followed by an auxiliary or "instead of medicine".
+_NEGATED_TAIL = re.compile(
+    r"(?:不|没有?|无法|无须|不能|不可|不会|并非|并不|绝不|决不|从不|未|非|别|勿|谈不上|称不上|不属于|不等于|不宜)"
+    r"(?:能够?|可以?|会|用来|用于|具有|具备|具|是|属于|有|宣称|声称|承诺|等同于?|代替|替代|取代)?"
+    r"(?:代替|替代|取代)?(?:药物|药品|医疗|医学|医院)?(?:的)?\s*$"
+)
+# "does not contain / free of" before an ingredient or a condition word.
+_FREE_OF_TAIL = re.compile(
+    r"(?:不含有?|不添加|未添加|不加|无添加|零添加|拒绝|无|零|不使用|未使用)"
+    r"(?:[\u4e00-\u9fffA-Za-z0-9]{1,8}(?:和|、|及|与|或|/|跟))?\s*$")  # also 「不含酒精和激素」
+# Safety advice rather than a claim: 「为了预防过敏，请先试用」「建议…」
+_ADVICE_HEAD = re.compile(r"(?:请|建议|以防|为了|使用前|用前|请先|可先)\S{0,4}$")
+# Distancing: the writer reports someone else's claim in order to reject it.
+_DISTANCING = re.compile(r"号称|所谓|别信|不要信|不信|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱")
+# A warning or a usage restriction anywhere in the sentence.
+_CAUTION = re.compile(
+    r"慎用|慎食|慎服|慎饮|禁用|禁食|禁止使用|禁止食用|不可使用|不得使用|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|"
+    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
+    r"不适用|不适合|除外|期间(暂停|停止|避免|不要)")
+# wh-questions only (哪/什么/谁/怎么/如何/多少); 为什么 presupposes the claim, 吗 questions can be rhetorical hooks.
+_WH = re.compile(r"哪|什么|啥|谁|怎么|怎样|如何|多少")
+_WHY = re.compile(r"为什么|为何|为啥")
+
+
+def _left_edge(text: str, start: int, breaks: str) -> int:
+    k = start
+    while k > 0 and text[k - 1] not in breaks:
+        k -= 1
+    return k
+
+
+def _right_edge(text: str, end: int, breaks: str) -> int:
+    k = end
+    while k < len(text) and text[k] not in breaks:
+        k += 1
+    return k
+
+
+def negated(text: str, start: int) -> bool:
+    """The clause denies what follows (不能治疗, 不含激素, 不具有治疗作用)."""
+    before = text[_left_edge(text, start, CLAUSE_BREAKS):start]
+    return bool(_NEGATED_TAIL.search(before) or _FREE_OF_TAIL.search(before) or _ADVICE_HEAD.search(before))
+
+
+def quoted_mention(text: str, start: int, end: int) -> bool:
+    """The term is inside quotation marks, or reported with a distancing word, in a sentence that rejects it."""
+    left = _left_edge(text, start, SENTENCE_BREAKS)
+    right = _right_edge(text, end, SENTENCE_BREAKS)
+    sentence = text[left:right]
+    if not _DISTANCING.search(sentence):
+        return False
+    inside_quotes = any(
+        text[k] in QUOTES and QUOTES[text[k]] not in text[k + 1:start] and QUOTES[text[k]] in text[end:right + 1]
+        for k in range(left, start)
+    )
+    return inside_quotes or bool(_DISTANCING.search(text[left:start]))
+
+
+def wh_question(text: str, start: int, end: int) -> bool:
+    """The sentence is a wh-question (ends with ？/?) that asks rather than asserts."""
+    left = _left_edge(text, start, SENTENCE_BREAKS)
+    right = _right_edge(text, end, SENTENCE_BREAKS)
+    if right >= len(text) or text[right] not in "？?":
+        return False
+    sentence = text[left:right]
+    return bool(_WH.search(sentence)) and not _WHY.search(sentence)
+
+
+def caution(text: str, start: int, end: int) -> bool:
+    """The sentence is a warning or a restriction (慎用, 请勿使用, 遵医嘱), not a benefit."""
+    left = _left_edge(text, start, SENTENCE_BREAKS)
+    right = _right_edge(text, end, SENTENCE_BREAKS)
+    return bool(_CAUTION.search(text, left, right))
+
+
+def cleared_by_context(text: str, start: int, end: int, contexts: Iterable[str]) -> bool:
+    """True when one of the rule's contexts shows the hit is not a claim."""
+    for kind in contexts:
+        if kind == "negation" and negated(text, start):
+            return True
+        if kind == "quotation" and quoted_mention(text, start, end):
+            return True
+        if kind == "question" and wh_question(text, start, end):
+            return True
+        if kind == "caution" and caution(text, start, end):
+            return True
+    return False
