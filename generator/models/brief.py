@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from generator.models.common import CompliancePolicy, Language
@@ -20,4 +22,8 @@ class Brief(BaseModel):
     compliance: CompliancePolicy = "fix"
     music: bool = True
     scale: float = Field(default=1.0, gt=0.05, le=1.0, description="proxy render scale; 1.0 is full size")
+    style: str | None = Field(default=None, description="style pack (assets/styles/NAME.yaml); None: by category, "
+                                                        "rotating over variants")
+    captions: Literal["verbatim", "keywords"] = Field(default="verbatim", description="verbatim: what is said, "
+                                                      "phrase by phrase; keywords: each line's short caption")
 
