@@ -108,6 +108,18 @@ def speak(script: Script, brief: Brief, directory: Path, engine: Any = None, *, 
     return speak_script(script, engine, directory / "voice", music=MUSIC if brief.music else None, speed=speed)
 
 
+def speak_fitted(script: Script, product: Product, brief: Brief, directory: Path, engine: Any = None,
+                 ) -> tuple[Script, VoiceTrack]:
+    """The voice step: speak `script`, then fit it to `brief.duration` (lines and rate, generator/script/fit.py)."""
+    from generator.script.fit import fit_duration, line_timer
+    from generator.script.template_writer import extra_lines
+    from generator.voice.registry import get_voice
+
+    engine = engine or get_voice(brief.voice)
+    return fit_duration(script, product, brief.duration, lambda s, rate: speak(s, brief, directory, engine, speed=rate),
+                        extras=extra_lines, measure=line_timer(engine, directory / "voice"))
+
+
 def render_platform(
     product: Product, script: Script, voice: VoiceTrack, platform: str, brief: Brief, directory: Path,
     *, report: ComplianceReport | None = None, force: bool = False, settings: Settings | None = None,
@@ -118,9 +130,9 @@ def render_platform(
     `product` is what is drawn (after compliance review); `inputs_product`, when given, is the sheet's
     original row, which is what the inputs hash is computed from.
     """
+    from generator.edit import edit_clip
     from generator.platforms import get_preset
     from generator.video.cover import render_cover
-    from generator.video.layout import build_timeline
     from generator.video.probe import summarize
     from generator.video.render import choose_encoder, render_video
     from generator.video.subtitles import to_srt, to_vtt
@@ -138,8 +150,9 @@ def render_platform(
                            propagator=settings.content_propagator)
     aigc_json = metadata_value(label)
     host = clip_host(brief, voice, script, preset)
-    timeline = build_timeline(
-        product, script, voice, preset, disclosures=report.disclosures if report else [],
+    timeline = edit_clip(
+        product, script, voice, preset, style=brief.style, captions=brief.captions,
+        disclosures=report.disclosures if report else [],
         host_layout=_host_layout(preset) if host else "none", host_box=host.box if host else None,
     )
     directory.mkdir(parents=True, exist_ok=True)
@@ -156,7 +169,8 @@ def render_platform(
         inputs_hash=inputs_hash, probe=probe,
     )
     write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
-                                        "host_engine": getattr(host, "engine", "none") if host else "none"})
+                                        "host_engine": getattr(host, "engine", "none") if host else "none",
+                                        "style": timeline.style})
     return clip
 
 
@@ -246,7 +260,8 @@ def make_variant(
             raise
         result.script, result.compliance = script, report
         tick(key, 1, total, "voice")
-        result.voice = speak(script, brief, directory, voice_engine)
+        script, result.voice = speak_fitted(script, shown, brief, directory, voice_engine)
+        result.script = script
         for i, platform in enumerate(brief.platforms):
             tick(key, 2 + i, total, platform)
             result.clips.append(render_platform(shown, script, result.voice, platform, brief, directory,

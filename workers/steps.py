@@ -34,7 +34,7 @@ from generator.pipeline import (
     BlockedByCompliance,
     render_platform,
     review_for_clip,
-    speak,
+    speak_fitted,
     write_job_report,
     write_manifest,
     write_scripts,
@@ -172,10 +172,13 @@ def step_voice(payload: Payload, owner: str) -> Payload:
 
     def work() -> tuple[Any, bool]:
         directory = variant_dir(Path(payload["out"]), payload["job"], payload["sku"], int(payload["variant"]))
-        return speak(Script.model_validate(payload["script"]), brief, directory).model_dump(), False
+        shown = Product.model_validate(payload.get("shown") or payload["product"])
+        script, voice = speak_fitted(Script.model_validate(payload["script"]), shown, brief, directory)
+        return {"voice": voice.model_dump(), "script": script.model_dump()}, False
 
     result = run_step(payload, "voice", work, owner)
-    return {**payload, "voice": result} if result is not None else payload
+    # The voice step fits the script to the brief's length: the render draws the script that was spoken.
+    return {**payload, "voice": result["voice"], "script": result["script"]} if result is not None else payload
 
 
 def step_render(payload: Payload, platform: str, owner: str) -> dict[str, Any]:
@@ -233,7 +236,8 @@ def finalize(job_id: str, out: str, *, force: bool = False) -> dict[str, Any]:
         elif by["script"]["result"]:
             result.script = Script.model_validate(by["script"]["result"])
         if by["voice"]["result"]:
-            result.voice = VoiceTrack.model_validate(by["voice"]["result"])
+            result.voice = VoiceTrack.model_validate(by["voice"]["result"]["voice"])
+            result.script = Script.model_validate(by["voice"]["result"]["script"])
         result.clips = [Clip.model_validate(r["result"]) for r in rows
                         if r["step"].startswith("render:") and r["state"] == "done" and r["result"]]
         failed = [r for r in rows if r["state"] == "failed" and not (r["error"] or "").startswith("not run:")]
