@@ -37,6 +37,8 @@ def make_cmd(
     compliance: opt.Compliance = "fix",
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
+    style: opt.Style = None,
+    captions: opt.Captions = "verbatim",
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
 ) -> None:
     """Render every product of SHEET into clips, offline and in-process (no Redis needed).
@@ -49,7 +51,7 @@ def make_cmd(
 
     brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                    writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                   scale=scale)
+                                   scale=scale, style=style, captions=captions)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     out_root = out or get_settings().out

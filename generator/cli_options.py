@@ -23,6 +23,10 @@ Host = Annotated[str | None, typer.Option(help="virtual host: none, sprite (or a
 Compliance = Annotated[str, typer.Option(help="fix (rewrite), block (stop the product) or warn")]
 Music = Annotated[bool, typer.Option(help="background music ducked under the voice")]
 Scale = Annotated[float, typer.Option(min=0.1, max=1.0, help="proxy render scale for quick previews")]
+Style = Annotated[str | None, typer.Option(help="style pack (assets/styles/NAME.yaml); default: by product category, "
+                                                "variants rotating through the packs")]
+Captions = Annotated[str, typer.Option(help="verbatim (what is said, phrase by phrase) or keywords (short captions)")]
+CAPTION_MODES = ("verbatim", "keywords")
 
 
 def split_list(value: str) -> list[str]:
@@ -42,7 +46,8 @@ def check_platforms(platforms: list[str]) -> None:
 
 def brief_from_options(
     *, platforms: str, variants: int, duration: int, lang: str | None, writer: str | None, voice: str | None,
-    host: str | None, compliance: str, music: bool, scale: float,
+    host: str | None, compliance: str, music: bool, scale: float, style: str | None = None,
+    captions: str = "verbatim",
 ) -> Brief:
     """Validate the shared options (usage errors exit 2) and fill the engines from the settings."""
     platform_list = split_list(platforms)
@@ -51,9 +56,24 @@ def brief_from_options(
         raise typer.BadParameter(f"use one of {', '.join(LANGUAGES)}", param_hint="--lang")
     if compliance not in POLICIES:
         raise typer.BadParameter("use fix, block or warn", param_hint="--compliance")
+    if captions not in CAPTION_MODES:
+        raise typer.BadParameter("use verbatim or keywords", param_hint="--captions")
+    check_style(style)
     settings = get_settings()
     return Brief(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
-        compliance=compliance, music=music, scale=scale,  # type: ignore[arg-type]
+        compliance=compliance, music=music, scale=scale, style=style, captions=captions,  # type: ignore[arg-type]
     )
+
+
+def check_style(style: str | None) -> None:
+    """A named style must be a pack in assets/styles/ (and every pack must load)."""
+    from generator.edit.styles import StyleError, style_names
+
+    try:
+        names = style_names()
+    except StyleError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--style") from None
+    if style is not None and style not in names:
+        raise typer.BadParameter(f"unknown style '{style}'; choose from {', '.join(names)}", param_hint="--style")

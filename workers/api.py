@@ -234,6 +234,8 @@ _OPTION_SCHEMA: dict[str, Any] = {
     "compliance": {"type": "string", "example": "fix"},
     "scale": {"type": "number", "example": 1.0, "description": "proxy scale for quick previews"},
     "music": {"type": "boolean", "example": True},
+    "style": {"type": "string", "example": "bold", "description": "style pack; default: by category, rotating"},
+    "captions": {"type": "string", "example": "verbatim", "description": "verbatim or keywords"},
 }
 
 
@@ -264,10 +266,15 @@ def _brief(options: dict[str, Any]) -> Brief:
         raise HTTPException(422, f"unknown platform(s) {', '.join(unknown)}; choose from {', '.join(load_presets())}")
     data: dict[str, Any] = {"platforms": raw_platforms, "writer": settings.writer, "voice": settings.voice,
                             "host": settings.host}
-    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host"):
+    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host", "style", "captions"):
         value = options.get(name)
         if value not in (None, ""):
             data[name] = value
+    if data.get("style"):
+        from generator.edit.styles import style_names
+
+        if data["style"] not in style_names():
+            raise HTTPException(422, f"unknown style '{data['style']}'; choose from {', '.join(style_names())}")
     if options.get("lang") or options.get("language"):
         data["language"] = options.get("lang") or options.get("language")
     try:
