@@ -54,10 +54,10 @@ def spec_rows(product: Product, fallback: list[str], frame: Frame, regions: Regi
         row = text_layer("spec_row", text, frame, (px, y, pw, min(row_h, py + ph - y)), size=size, start=t, end=end,
                          anchor="top-center", spans=spans, z=16, max_lines=2,
                          animation=enter(style, frame, "slide_left", 0.25), **{**look, "tilt": 0.0})
-        layers.append(row)
-        y = row.box[1] + row.box[3] + round(frame.height * 0.012)
-        if y >= py + ph - size:
+        if row.bounds[1] + row.bounds[3] > py + ph:  # no room left in the panel for this row
             break
+        layers.append(row)
+        y = row.bounds[1] + row.bounds[3] + round(frame.height * 0.012)
     return layers
 
 
@@ -81,17 +81,30 @@ def price_slam(product: Product, timings: list[LineTiming], frame: Frame, region
     if slam is None and shown is not None:
         slam = spoken_at(timings, money(shown), frame.language)
     slam = min(max(start + 0.35, slam if slam is not None else start + 0.6), max(start + 0.35, end - 0.8))
+    for shrink in (1.0, 0.88, 0.77, 0.68, 0.6, 0.52, 0.45):  # the stack must fit the panel: shrink until it does
+        layers = _stack(parts, shrink, product, timings, frame, regions, style, start, end, slam)
+        px, py, pw, ph = regions.panel
+        if all(la.bounds[1] + la.bounds[3] <= py + ph for la in layers):
+            break
+    return layers
+
+
+def _stack(parts: list[tuple[str, str, int]], shrink: float, product: Product, timings: list[LineTiming],
+           frame: Frame, regions: Regions, style: Style, start: float, end: float, slam: float) -> list[Layer]:
     px, py, pw, ph = regions.panel
-    heights = [int(size * 1.55) + 2 * max(4, size // 4) for _, _, size in parts]
-    total = sum(heights) + round(frame.height * 0.015) * (len(parts) - 1)
+    gap = round(frame.height * 0.015)
+    sized = [(kind, text, max(8, round(size * shrink))) for kind, text, size in parts]
+    heights = [int(size * 1.55) + 2 * max(4, size // 4) for _, _, size in sized]
+    total = sum(heights) + gap * (len(sized) - 1)
     y = py + max(0, (ph - total) // 2)
     layers: list[Layer] = []
-    for (kind, text, size), h in zip(parts, heights, strict=True):
-        region = (px, y, pw, min(h, py + ph - y))
+    for (kind, text, size), h in zip(sized, heights, strict=True):
+        region = (px, y, pw, max(1, min(h, py + ph - y)))
         if kind == "price_old":
             layer = text_layer(kind, text, frame, region, size=size, start=start + 0.1, end=end, anchor="top-center",
                                z=40, strike=True, animation=Animation(enter="fade", duration=0.2), font=style.fonts.body,
-                               fill="#FFFFFF", shape="box", background=with_alpha(style.colors.ink, "A0"), padding=max(4, size // 4))
+                               fill="#FFFFFF", shape="box", background=with_alpha(style.colors.ink, "A0"),
+                               padding=max(4, size // 4))
         elif kind == "price_tag":
             layer = text_layer(kind, text, frame, region, size=size, start=slam - 0.25, end=end, anchor="top-center",
                                z=41, animation=enter(style, frame, "pop", 0.2), font=style.fonts.display,
@@ -99,16 +112,17 @@ def price_slam(product: Product, timings: list[LineTiming], frame: Frame, region
                                padding=max(4, size // 4))
         elif kind == "price":
             layer = text_layer(kind, text, frame, region, size=size, start=slam, end=end, anchor="top-center", z=42,
-                               max_lines=1, min_size=round(frame.short * 0.09),
+                               max_lines=1, min_size=round(frame.short * 0.09 * shrink),
                                animation=Animation(enter="stamp", duration=0.28, curve="ease_out"),
                                font=style.fonts.display, fill=style.colors.accent, stroke=style.colors.ink,
                                stroke_width=max(2, size // 14), padding=max(4, size // 10))
         else:
             offer_at = spoken_at(timings, product.offer[:6], frame.language)
             t = max(slam + 0.45, offer_at - 0.1 if offer_at is not None else slam + 0.6)
+            slide = enter(style, frame, "slide_up", 0.25).model_copy(update={"distance": round(frame.short * 0.03)})
             layer = text_layer(kind, text, frame, region, size=size, start=min(t, end - 0.4), end=end,
-                               anchor="top-center", z=40, max_lines=2, spans=[],
-                               animation=enter(style, frame, "slide_up", 0.25), **{**callout_look(style, frame), "tilt": 0.0})
+                               anchor="top-center", z=40, max_lines=2, spans=[], animation=slide,
+                               **{**callout_look(style, frame), "tilt": 0.0})
         layers.append(layer)
-        y = layer.box[1] + layer.box[3] + round(frame.height * 0.015)
+        y = layer.bounds[1] + layer.bounds[3] + gap
     return layers

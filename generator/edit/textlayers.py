@@ -89,9 +89,13 @@ def place(layer: Layer, frame: Frame, region: Box, anchor: str) -> Layer:
     else:
         x, y = rx + (rw - w) // 2, ry + (rh - h) // 2
     box = (int(x), int(y), w, h)
-    bounds = layer_bounds(box, layer.animation)
-    dx, dy = _nudge(bounds, frame.safe)
+    # Keep the animated bounds in the region where they fit (so neighbours never meet), always in the safe zone.
+    bx, by, bw, bh = layer_bounds(box, layer.animation)
+    dx, dy = _nudge((bx, by, bw, bh), (rx, ry, rx + rw, ry + rh))
+    dx, dy = (dx if bw <= rw else 0), (dy if bh <= rh else 0)
     box = (box[0] + dx, box[1] + dy, w, h)
+    sx, sy = _nudge(layer_bounds(box, layer.animation), frame.safe)
+    box = (box[0] + sx, box[1] + sy, w, h)
     return layer.model_copy(update={"box": box, "bounds": layer_bounds(box, layer.animation)})
 
 

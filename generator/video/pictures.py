@@ -47,11 +47,33 @@ def draw_picture(picture: Picture, photos: PhotoCache, frame: tuple[int, int], m
         img = ImageEnhance.Color(img).enhance(1.0 - picture.desaturate)
     if picture.tint:
         img = Image.alpha_composite(img.convert("RGBA"), Image.new("RGBA", canvas, color(picture.tint))).convert("RGB")
+    img = _top_scrim(img, margin, H)
     if scale > 1.001:
         cw, ch = canvas
         w, h = cw / scale, ch / scale
         box = ((cw - w) / 2, (ch - h) / 2, (cw + w) / 2, (ch + h) / 2)
         img = img.resize(canvas, Image.Resampling.BILINEAR, box=box)
+    return img
+
+
+SCRIM_DARK = 0.7  # how dark the top of every picture gets, at most
+SCRIM_DEPTH = 0.28  # share of the frame height it fades out over
+
+
+def _top_scrim(img: Image.Image, margin: int, height: int) -> Image.Image:
+    """Darken the top of the picture, where the AI label, badge and hook sit (as the apps' own top shadow does).
+
+    The on-screen AI label must read on any picture: white text on its dark box reads everywhere to people,
+    but OCR checks (`daihuo verify`) lose it over light photos and pastel cards unless its surroundings are
+    dark too. A plateau over the label's rows, then a fade to nothing at SCRIM_DEPTH of the height.
+    """
+    cw, ch = img.size
+    rows = margin + int(height * SCRIM_DEPTH)
+    column = Image.new("L", (1, ch), 0)
+    alpha = [int(255 * SCRIM_DARK * min(1.0, 1.6 * (1 - max(0, y - margin) / (rows - margin)))) if y < rows else 0
+             for y in range(ch)]
+    column.putdata(alpha)
+    img.paste((0, 0, 0), (0, 0), column.resize((cw, ch)))
     return img
 
 
