@@ -11,7 +11,7 @@ APT_RUNTIME := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core tesseract-ocr tes
 APT_TEST := redis-server chromium
 DEMO_PLATFORMS ?= douyin,wechat_channels,xiaohongshu
 
-.PHONY: demo test setup test-setup system-runtime system-test lint bench clean
+.PHONY: demo test setup test-setup system-runtime system-test lint bench contact-sheets clean
 
 demo: setup
 	$(BIN)/daihuo make examples/products.csv --platforms $(DEMO_PLATFORMS) --out out/demo
@@ -21,6 +21,10 @@ test: test-setup
 
 bench: setup
 	$(BIN)/python bench/run.py --out bench/results.json
+
+# One contact sheet per style pack (1 frame a second of the example juicer, douyin) into docs/images/.
+contact-sheets: setup
+	$(BIN)/python examples/contact_sheets.py --out docs/images
 
 lint:
 	$(BIN)/ruff check generator workers tests bench

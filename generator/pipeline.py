@@ -111,13 +111,17 @@ def speak(script: Script, brief: Brief, directory: Path, engine: Any = None, *, 
 def speak_fitted(script: Script, product: Product, brief: Brief, directory: Path, engine: Any = None,
                  ) -> tuple[Script, VoiceTrack]:
     """The voice step: speak `script`, then fit it to `brief.duration` (lines and rate, generator/script/fit.py)."""
-    from generator.script.fit import fit_duration, line_timer
+    import tempfile
+
+    from generator.script.fit import RememberedVoice, fit_duration, line_timer
     from generator.script.template_writer import extra_lines
     from generator.voice.registry import get_voice
 
-    engine = engine or get_voice(brief.voice)
-    return fit_duration(script, product, brief.duration, lambda s, rate: speak(s, brief, directory, engine, speed=rate),
-                        extras=extra_lines, measure=line_timer(engine, directory / "voice"))
+    with tempfile.TemporaryDirectory(prefix="daihuo-said-") as said:
+        voice = RememberedVoice(engine or get_voice(brief.voice), Path(said))
+        return fit_duration(script, product, brief.duration,
+                            lambda s, rate: speak(s, brief, directory, voice, speed=rate),
+                            extras=extra_lines, measure=line_timer(voice, directory / "voice"))
 
 
 def render_platform(

@@ -120,7 +120,7 @@ def sound_onsets(clip: Path, voice: Path, rate: int = 48000) -> list[float]:
     return onsets
 
 
-def ocr_layer(frame: Image.Image, layer: Layer, scale: int = 3) -> str:
+def ocr_layer(frame: Image.Image, layer: Layer, scale: int | None = None) -> str:
     """Tesseract on one layer's box of a decoded frame, its text keyed by the layer's own colours.
 
     Callouts are coloured text on coloured shapes over photos; keeping only the pixels near the text's fill and
@@ -134,6 +134,8 @@ def ocr_layer(frame: Image.Image, layer: Layer, scale: int = 3) -> str:
     from generator.video.layers import color
 
     x, y, w, h = layer.box
+    # Tesseract reads Chinese best at glyphs of about 50 px: enlarge small text, never shrink big text.
+    scale = scale or max(1, min(4, round(50 / max(1, layer.size))))
     m = max(4, h // 8)
     crop = frame.crop((x - m, y - m, x + w + m, y + h + m))
     big = np.asarray(crop.resize((crop.width * scale, crop.height * scale), Image.Resampling.LANCZOS)).astype(int)

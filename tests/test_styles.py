@@ -51,11 +51,13 @@ def _pack_dir(tmp_path: Path, extra: str) -> Path:
 def test_a_merchant_pack_with_brand_colours_and_a_logo(tmp_path: Path) -> None:
     logo = Image.new("RGBA", (120, 60), (0, 0, 0, 0))
     logo.paste((20, 120, 250, 255), (10, 10, 110, 50))
-    folder = _pack_dir(tmp_path, "extends: clean\ncategories: [宠物]\ncolors: {primary: '#1478FA', accent: '#FFD400', "
+    folder = _pack_dir(tmp_path, "extends: clean\ncategories: [宠物]\nrotate: false\ncolors: {primary: '#1478FA', accent: '#FFD400', "
                                  "badge: '#1478FAF0'}\nlogo: {file: acme.png, corner: top-right, height: 0.07}\n")
     logo.save(folder / "acme.png")
     style = choose_style("宠物", directory=folder)
-    assert style.name == "acme" and style.colors.primary == "#1478FA"
+    assert style.name == "acme" and style.colors.primary == "#1478FA", "the brand's category picks its pack"
+    assert "acme" not in {choose_style("宠物", v, directory=folder).name for v in range(2, 6)}, "out of rotation"
+    assert choose_style("小家电", directory=folder).name == "bold"
     assert style.callout.shape == load_styles()["clean"].callout.shape, "unset fields come from the pack it extends"
     preset = get_preset("douyin")
     timeline = plan_timeline(PRODUCT, script(), voice(), preset, style, [photo()])

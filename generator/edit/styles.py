@@ -243,7 +243,10 @@ def choose_style(category: str, variant: int = 1, forced: str | None = None, dir
             raise StyleError(f"unknown style '{forced}'", f"choose one of: {', '.join(sorted(styles))}")
         return styles[forced]
     pool = sorted(n for n, s in styles.items() if s.rotate) or sorted(styles)
-    first = next((n for n in pool if _matches(styles[n], category)), DEFAULT_STYLE if DEFAULT_STYLE in pool else pool[0])
+    # A pack made for the category comes first even when it sits out of the rotation (a brand's own pack).
+    matching = sorted(n for n in styles if _matches(styles[n], category))
+    matching.sort(key=lambda n: styles[n].rotate)  # a brand pack (rotate: false) wins over a shipped one
+    first = matching[0] if matching else (DEFAULT_STYLE if DEFAULT_STYLE in pool else pool[0])
     order = [first, *(n for n in pool if n != first)]
     return styles[order[(max(1, variant) - 1) % len(order)]]
 

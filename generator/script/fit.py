@@ -230,3 +230,37 @@ def line_timer(engine: object, work_dir: Path) -> Speak:
         return VoiceTrack(path="", duration=round(cursor, 3), lines=timings, engine="measure")
 
     return measure
+
+
+class RememberedVoice:
+    """A voice engine that speaks each (text, language, rate) once: the timing pass and the real voice track
+    share the audio, so a network voice is not paid twice for an unchanged line. Files are kept in `store`."""
+
+    def __init__(self, engine: object, store: Path) -> None:
+        self._inner = engine
+        self.name = getattr(engine, "name", "voice")
+        self.store = store
+        self._said: dict[tuple[str, str, float], object] = {}
+
+    @property
+    def engine(self) -> str:
+        """What made the audio (an engine may fall back to espeak mid-job), for the voice record."""
+        return str(getattr(self._inner, "engine", self.name))
+
+    def __getattr__(self, attribute: str) -> object:  # chars_per_second, voice, ... from the engine itself
+        return getattr(self._inner, attribute)
+
+    def speak(self, text: str, language: str, out_path: Path, *, speed: float = 1.0) -> object:
+        import shutil
+
+        key = (text, language, round(speed, 4))
+        kept = self._said.get(key)
+        if kept is None:
+            spoken = self._inner.speak(text, language, out_path, speed=speed)  # type: ignore[attr-defined]
+            self.store.mkdir(parents=True, exist_ok=True)
+            copy = self.store / f"line{len(self._said):04d}{Path(spoken.path).suffix or '.wav'}"
+            shutil.copyfile(spoken.path, copy)
+            self._said[key] = kept = spoken.model_copy(update={"path": str(copy)})
+            return spoken
+        shutil.copyfile(kept.path, out_path)  # type: ignore[attr-defined]
+        return kept.model_copy(update={"path": str(out_path)})  # type: ignore[attr-defined]
