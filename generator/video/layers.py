@@ -15,7 +15,7 @@ from functools import cache
 from PIL import Image, ImageDraw, ImageOps
 
 from generator.models import Layer
-from generator.video.text import _pil_font, _runs, chain, text_width
+from generator.video.text import chain, font_runs, pil_font, text_width
 
 RGBA = tuple[int, int, int, int]
 
@@ -116,8 +116,8 @@ def _text_layer(layer: Layer, language: str) -> Image.Image:
         y = f.text_y + i * f.line_h
         start_x = x
         for segment, highlighted in _segments(line, marked[offset:offset + len(line)]):
-            for run, face in _runs(segment, faces):
-                font = _pil_font(face, layer.size)
+            for run, face in font_runs(segment, faces):
+                font = pil_font(face, layer.size)
                 d.text((x, y), run, font=font, fill=hi if highlighted else fill, stroke_width=stroke,
                        stroke_fill=color(layer.stroke, (0, 0, 0, 255)))
                 x += font.getlength(run)

@@ -63,11 +63,11 @@ def chain(language: str, family: str = "sans") -> tuple[Face, ...]:
 
 
 @cache
-def _pil_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
+def pil_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(face.path, size=size, index=face.index)
 
 
-def _runs(text: str, faces: tuple[Face, ...]) -> list[tuple[str, Face]]:
+def font_runs(text: str, faces: tuple[Face, ...]) -> list[tuple[str, Face]]:
     """Split text into runs, each drawn with the first face of the chain that has its glyphs."""
     runs: list[tuple[str, Face]] = []
     for ch in text:
@@ -83,7 +83,7 @@ def _runs(text: str, faces: tuple[Face, ...]) -> list[tuple[str, Face]]:
 
 def text_width(text: str, language: str, size: int, family: str = "sans") -> float:
     faces = chain(language, family)
-    return sum(_pil_font(face, size).getlength(run) for run, face in _runs(text, faces))
+    return sum(pil_font(face, size).getlength(run) for run, face in font_runs(text, faces))
 
 
 def _tokens(text: str) -> list[str]:
@@ -178,8 +178,8 @@ def draw_lines(
     for i, (line, w) in enumerate(zip(lines, widths, strict=True)):
         x = pad + stroke_w + ((width - 2 * pad - 2 * stroke_w - w) / 2 if align == "center" else 0)
         y = pad + i * line_h
-        for run, face in _runs(line, faces):
-            font = _pil_font(face, size)
+        for run, face in font_runs(line, faces):
+            font = pil_font(face, size)
             draw.text((x, y), run, font=font, fill=fill, stroke_width=stroke_w, stroke_fill=stroke)
             x += font.getlength(run)
     return img
