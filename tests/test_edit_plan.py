@@ -10,7 +10,7 @@ import re
 import numpy as np
 
 from generator.edit import load_styles, plan_timeline
-from generator.edit.captions import caption_phrases
+from generator.edit.captions import caption_phrases, sheet_terms
 from generator.edit.shots import MAX_SHOT
 from generator.models import Timeline
 from generator.platforms import get_preset
@@ -113,7 +113,7 @@ def test_pointer_points_at_where_the_platform_shows_the_cart() -> None:
 
 
 def test_verbatim_captions_say_what_is_said_in_order() -> None:
-    phrases = caption_phrases(script(), voice().lines, "zh")
+    phrases = caption_phrases(script(), voice().lines, "zh", terms=sheet_terms(PRODUCT))
     for timing in voice().lines:
         mine = [p for p in phrases if p.line == timing.index]
         bare = re.sub(r"[，。！？：\s]", "", timing.text)

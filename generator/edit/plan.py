@@ -8,7 +8,7 @@ rows, price slam, cart pointer, each with its resolved box) and the sound cues. 
 from __future__ import annotations
 
 from generator.edit.callouts import card_words, hook_title, point_callout, pointer, question
-from generator.edit.captions import Phrase, caption_phrases
+from generator.edit.captions import Phrase, caption_phrases, sheet_terms
 from generator.edit.offer import price_slam, spec_rows, spoken_at
 from generator.edit.regions import Regions, plan_regions
 from generator.edit.saliency import PhotoInfo, analyse_photos
@@ -46,7 +46,7 @@ def plan_timeline(product: Product, script: Script, voice: VoiceTrack, preset: P
         caption_size=round(frame.short * style.caption.size), callout_size=round(frame.short * style.callout.size),
         title_size=round(frame.short * style.hook.size), content_box=content,
         host_box=host_box if host_layout == "pip" else None)
-    phrases = caption_phrases(script, voice.lines, language, captions)
+    phrases = caption_phrases(script, voice.lines, language, captions, sheet_terms(product))
     spans = beat_spans(script, voice, duration)
     seed = stable_hash({"sku": product.sku, "variant": script.variant, "style": style.name, "platform": preset.key})
     slam = price_moment(product, voice, spans, language)

@@ -3,15 +3,14 @@
 Per frame the work is a crop of one pre-converted canvas (the pan), or two for a transition, then integer
 alpha blends over the small boxes of the visible layers. Nothing is resampled per frame: a zoom step is a
 canvas of its own, drawn once; a layer's entrance (pop, stamp, fade) is a handful of sprites drawn once;
-slides and bounces move a sprite by whole even pixels. Canvases are drawn when a shot first needs them and
-dropped after the last shot that uses them, so memory stays flat in clip length.
+slides and bounces move a sprite by whole even pixels. Canvases and layers are drawn when they first show
+and dropped when they are done, so memory stays flat in clip length.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -48,7 +47,7 @@ class Canvases:
         hit = self.cache.get(key)
         if hit is None:
             img = draw_picture(key[0], self.photos, (self.timeline.width, self.timeline.height), self.margin, scale)
-            hit = self.cache[key] = PlaneBackground.from_rgb(img)
+            hit = self.cache[key] = PlaneBackground.from_rgb(img, even_only=True)
         return hit
 
     def release_before(self, shot_index: int) -> None:
@@ -74,45 +73,67 @@ def window(shot: Shot, t: float, until: float, margin: int) -> tuple[int, int]:
     p = ease(shot.curve, (t - shot.start) / max(0.01, until - shot.start))
     x0, y0, x1, y1 = shot.pan
     cx, cy = x0 + (x1 - x0) * p, y0 + (y1 - y0) * p
-    x = int(round(margin + max(-1.0, min(1.0, cx)) * margin))
-    y = int(round(margin + max(-1.0, min(1.0, cy)) * margin))
+    # Whole even pixels: the canvas needs chroma for one pixel parity only (a quarter of the conversion and of
+    # the memory), and at 1080p a 2-pixel step every few frames reads as the same slow drift.
+    x = 2 * int(round((margin + max(-1.0, min(1.0, cx)) * margin) / 2))
+    y = 2 * int(round((margin + max(-1.0, min(1.0, cy)) * margin) / 2))
     return x, y
 
 
-@dataclass
 class LayerSprites:
-    """One layer ready to blend: its resting sprite and the sprites of its entrance, frame by frame."""
+    """One layer, drawn when it first shows and let go when it is over: its resting sprite, and the sprites of
+    its entrance frame by frame (each drawn once). Memory holds only the layers on screen."""
 
-    layer: Layer
-    rest: PlaneSprite
-    entrance: list[tuple[PlaneSprite, int, int]] = field(default_factory=list)  # (sprite, dx, dy) per frame
+    def __init__(self, layer: Layer, language: str, fps: int) -> None:
+        self.layer = layer
+        self.language = language
+        self.fps = fps
+        anim = layer.animation
+        self.frames = max(1, int(anim.duration * fps + 0.999)) if anim.enter != "none" and anim.duration > 0 else 0
+        self._image: Image.Image | None = None
+        self._rest: PlaneSprite | None = None
+        self._entrance: dict[int, tuple[PlaneSprite, int, int]] = {}
 
-    def at(self, t: float, fps: int) -> tuple[PlaneSprite, int, int] | None:
-        if not self.layer.start <= t < self.layer.end:
+    def _drawn(self) -> Image.Image:
+        if self._image is None:
+            self._image = draw(self.layer, self.language)
+        return self._image
+
+    def _resting(self) -> PlaneSprite:
+        if self._rest is None:
+            x, y, _, _ = self.layer.box
+            self._rest = PlaneSprite.from_rgba(np.asarray(self._drawn()), x, y)
+        return self._rest
+
+    def release(self) -> None:
+        self._image, self._rest = None, None
+        self._entrance.clear()
+
+    def at(self, t: float, fps: int | None = None) -> tuple[PlaneSprite, int, int] | None:
+        layer = self.layer
+        if not layer.start <= t < layer.end:
+            if t >= layer.end and self._rest is not None:
+                self.release()
             return None
-        since = t - self.layer.start
-        k = int(since * fps + 1e-6)
-        if k < len(self.entrance):
-            return self.entrance[k]
-        dx, dy = loop_offset(self.layer.animation, since)
-        return self.rest, dx, dy
+        since = t - layer.start
+        k = int(since * self.fps + 1e-6)
+        if k < self.frames:
+            hit = self._entrance.get(k)
+            if hit is None:
+                state = enter_state(layer.animation, k / self.fps)
+                hit = self._entrance[k] = _entrance_frame(self._drawn(), layer, state, self._resting())
+            return hit
+        rest = self._resting()
+        if self._entrance:  # the entrance is over: its frames and the drawn image are no longer needed
+            self._entrance.clear()
+            self._image = None
+        dx, dy = loop_offset(layer.animation, since)
+        return rest, dx, dy
 
 
 def build_layer_sprites(timeline: Timeline) -> list[LayerSprites]:
-    """Every layer drawn once (and each distinct entrance frame once), in drawing order."""
-    out: list[LayerSprites] = []
-    for layer in sorted(timeline.layers, key=lambda la: la.z):
-        img = draw(layer, timeline.language)
-        x, y, _, _ = layer.box
-        rest = PlaneSprite.from_rgba(np.asarray(img), x, y)
-        entrance: list[tuple[PlaneSprite, int, int]] = []
-        anim = layer.animation
-        if anim.enter != "none" and anim.duration > 0:
-            for k in range(max(1, int(anim.duration * timeline.fps + 0.999))):
-                state = enter_state(anim, k / timeline.fps)
-                entrance.append(_entrance_frame(img, layer, state, rest))
-        out.append(LayerSprites(layer, rest, entrance))
-    return out
+    """Every layer, in drawing order, to be drawn when it first shows."""
+    return [LayerSprites(layer, timeline.language, timeline.fps) for layer in sorted(timeline.layers, key=lambda la: la.z)]
 
 
 def _entrance_frame(img: Image.Image, layer: Layer, state: LayerState,
@@ -188,7 +209,7 @@ def yuv_frame_function(timeline: Timeline, canvases: Canvases, layers: list[Laye
         # Fades are linear; pushes start fast and settle (the picture moves from the transition's first frame).
         k = ease("linear" if tr.kind in ("fade", "flash") else "ease_out", since / tr.duration) \
             if i > 0 and tr.kind != "cut" and 0 <= since < tr.duration else None
-        visible = tuple((n, hit) for n, ls in enumerate(layers) if (hit := ls.at(t, timeline.fps)) is not None)
+        visible = tuple((n, hit) for n, ls in enumerate(layers) if (hit := ls.at(t)) is not None)
         hs = host_sprites(t) if host_sprites is not None else None
         key = (i, zoom_at(shot, t), window(shot, t, until[i], margin), k, tuple((n, id(s), dx, dy) for n, (s, dx, dy) in visible))
         if key == last[0] and hs is last[1]:

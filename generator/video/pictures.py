@@ -46,7 +46,8 @@ def draw_picture(picture: Picture, photos: PhotoCache, frame: tuple[int, int], m
     if picture.desaturate:
         img = ImageEnhance.Color(img).enhance(1.0 - picture.desaturate)
     if picture.tint:
-        img = Image.alpha_composite(img.convert("RGBA"), Image.new("RGBA", canvas, color(picture.tint))).convert("RGB")
+        r, g, b, a = color(picture.tint)
+        img = Image.blend(img, Image.new("RGB", canvas, (r, g, b)), a / 255)
     img = _top_scrim(img, margin, H)
     if scale > 1.001:
         cw, ch = canvas
@@ -68,12 +69,12 @@ def _top_scrim(img: Image.Image, margin: int, height: int) -> Image.Image:
     dark too. A plateau over the label's rows, then a fade to nothing at SCRIM_DEPTH of the height.
     """
     cw, ch = img.size
-    rows = margin + int(height * SCRIM_DEPTH)
+    rows = min(ch, margin + int(height * SCRIM_DEPTH))
     column = Image.new("L", (1, ch), 0)
     alpha = [int(255 * SCRIM_DARK * min(1.0, 1.6 * (1 - max(0, y - margin) / (rows - margin)))) if y < rows else 0
              for y in range(ch)]
     column.putdata(alpha)
-    img.paste((0, 0, 0), (0, 0), column.resize((cw, ch)))
+    img.paste((0, 0, 0), (0, 0, cw, rows), column.crop((0, 0, 1, rows)).resize((cw, rows)))
     return img
 
 
@@ -101,17 +102,17 @@ def _cover(photo: Image.Image, region: tuple[float, float, float, float], canvas
         h, w = ph, ph * cw / ch
     left = min(max(cx - w / 2, 0), pw - w)
     top = min(max(cy - h / 2, 0), ph - h)
-    return photo.resize(canvas, Image.Resampling.BICUBIC, box=(left, top, left + w, top + h))
+    return photo.resize(canvas, Image.Resampling.BILINEAR, box=(left, top, left + w, top + h))
 
 
 def _contain(photo: Image.Image, picture: Picture, canvas: tuple[int, int], margin: int) -> Image.Image:
     cw, ch = canvas
     part = _crop_region(photo, picture.region)
-    backdrop = ImageOps.fit(part, (max(1, cw // 8), max(1, ch // 8)), Image.Resampling.BILINEAR)
-    backdrop = backdrop.filter(ImageFilter.GaussianBlur(3)).resize(canvas, Image.Resampling.BILINEAR)
-    backdrop = ImageEnhance.Brightness(backdrop).enhance(0.55)
-    tone = Image.new("RGB", canvas, color(picture.colors[1])[:3])
-    backdrop = Image.blend(backdrop, tone, 0.18)
+    # The backdrop is blurred, darkened and toned at an eighth of the size, then scaled up once.
+    small = ImageOps.fit(part, (max(1, cw // 8), max(1, ch // 8)), Image.Resampling.BILINEAR)
+    small = ImageEnhance.Brightness(small.filter(ImageFilter.GaussianBlur(3))).enhance(0.55)
+    small = Image.blend(small, Image.new("RGB", small.size, color(picture.colors[1])[:3]), 0.18)
+    backdrop = small.resize(canvas, Image.Resampling.BILINEAR)
     x, y, w, h = picture.box or (0, 0, cw - 2 * margin, ch - 2 * margin)
     fitted = ImageOps.contain(part, (max(1, w), max(1, h)), Image.Resampling.LANCZOS)
     px, py = margin + x + (w - fitted.width) // 2, margin + y + (h - fitted.height) // 2

@@ -13,7 +13,8 @@ exact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -94,16 +95,17 @@ class PlaneBackground:
     chroma: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]
 
     @classmethod
-    def from_rgb(cls, rgb: np.ndarray | Image.Image) -> PlaneBackground:
+    def from_rgb(cls, rgb: np.ndarray | Image.Image, even_only: bool = False) -> PlaneBackground:
         """Convert once: Pillow applies the BT.709 matrix and the 2×2 chroma means in C (≈20 ms for a 1080p
-        canvas, against ≈85 ms in numpy float32); the result differs from the float path by ≤ 1 level."""
+        canvas, against ≈85 ms in numpy float32); the result differs from the float path by ≤ 1 level.
+        `even_only`: chroma for even crop offsets only (callers that move by whole even pixels)."""
         img = rgb if isinstance(rgb, Image.Image) else Image.fromarray(rgb)
         yuv = img.convert("RGB").convert("RGB", _PIL_MATRIX)
         y, u, v = yuv.split()
         chroma = {}
         w, h = img.size
-        for px in (0, 1):
-            for py in (0, 1):
+        for px in ((0,) if even_only else (0, 1)):
+            for py in ((0,) if even_only else (0, 1)):
                 box = (px, py, px + (w - px) // 2 * 2, py + (h - py) // 2 * 2)
                 chroma[(px, py)] = (np.asarray(u.crop(box).reduce(2)), np.asarray(v.crop(box).reduce(2)))
         return cls(np.asarray(y), chroma)
@@ -146,7 +148,6 @@ class PlaneSprite:
     inv: tuple[np.ndarray, np.ndarray]  # luma, chroma
     start: float = 0.0
     end: float = 0.0
-    _buffers: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_rgba(cls, rgba: np.ndarray, x: int, y: int, start: float = 0.0, end: float = 0.0) -> PlaneSprite:
@@ -183,18 +184,26 @@ class PlaneSprite:
             rows, cols = region.shape
             inv = self.inv[0 if i == 0 else 1][sy // s:sy // s + rows, sx // s:sx // s + cols]
             pm = self.pm[i][sy // s:sy // s + rows, sx // s:sx // s + cols]
-            buf = self._buffer(i, rows, cols)
+            buf = _scratch(i, rows, cols)
             np.multiply(region, inv, out=buf)
             buf += pm
             buf >>= 8
             np.copyto(region, buf, casting="unsafe")
 
-    def _buffer(self, plane: int, rows: int, cols: int) -> np.ndarray:
-        key = (plane, rows * 100_000 + cols)
-        buf = self._buffers.get(key)
-        if buf is None:
-            buf = self._buffers[key] = np.empty((rows, cols), dtype=np.uint16)
-        return buf
+
+_local = threading.local()
+
+
+def _scratch(plane: int, rows: int, cols: int) -> np.ndarray:
+    """A uint16 work area for one plane's blend, shared by every sprite of this thread (grown, never shrunk):
+    a buffer per sprite would cost as much memory as the sprites themselves."""
+    pool = getattr(_local, "pool", None)
+    if pool is None:
+        pool = _local.pool = [np.empty((0, 0), dtype=np.uint16) for _ in range(3)]
+    buf = pool[plane]
+    if buf.shape[0] < rows or buf.shape[1] < cols:
+        buf = pool[plane] = np.empty((max(rows, buf.shape[0]), max(cols, buf.shape[1])), dtype=np.uint16)
+    return buf[:rows, :cols]
 
 
 class Frame420:
