@@ -124,7 +124,8 @@ def ocr_layer(frame: Image.Image, layer: Layer, scale: int | None = None) -> str
     """Tesseract on one layer's box of a decoded frame, its text keyed by the layer's own colours.
 
     Callouts are coloured text on coloured shapes over photos; keeping only the pixels near the text's fill and
-    highlight colours (and undoing the layer's tilt) gives tesseract black ink on white.
+    highlight colours (and undoing the layer's tilt) gives tesseract black ink on white. Tesseract is picky
+    about glyph size, so a few enlargements are read and all readings returned, joined by "|".
     """
     import io
     import re
@@ -134,19 +135,23 @@ def ocr_layer(frame: Image.Image, layer: Layer, scale: int | None = None) -> str
     from generator.video.layers import color
 
     x, y, w, h = layer.box
-    # Tesseract reads Chinese best at glyphs of about 50 px: enlarge small text, never shrink big text.
-    scale = scale or max(1, min(4, round(50 / max(1, layer.size))))
     m = max(4, h // 8)
     crop = frame.crop((x - m, y - m, x + w + m, y + h + m))
-    big = np.asarray(crop.resize((crop.width * scale, crop.height * scale), Image.Resampling.LANCZOS)).astype(int)
-    ink = np.zeros(big.shape[:2], dtype=bool)
-    for fill in (layer.fill, layer.highlight_fill):
-        ink |= np.abs(big - np.array(color(fill)[:3])).max(axis=2) < 60
-    keyed = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
-    if layer.tilt:
-        keyed = keyed.rotate(-layer.tilt, fillcolor=255, expand=True)
-    buf = io.BytesIO()
-    keyed.save(buf, "PNG")
-    text = subprocess.run(["tesseract", "stdin", "stdout", "-l", "chi_sim+eng", "--psm", "6"], input=buf.getvalue(),
-                          capture_output=True, check=True).stdout.decode("utf-8")
-    return re.sub(r"\s+", "", text)
+    base = max(1, round(50 / max(1, layer.size)))  # Chinese reads best at glyphs of about 50 px
+    readings = []
+    # Tight keying drops light backgrounds next to white text; loose keying keeps anti-aliased strokes.
+    tries = [(k, tol) for k in ([scale] if scale else sorted({base, base + 1})) for tol in (35, 60)]
+    for k, tol in tries:
+        big = np.asarray(crop.resize((crop.width * k, crop.height * k), Image.Resampling.LANCZOS)).astype(int)
+        ink = np.zeros(big.shape[:2], dtype=bool)
+        for fill in (layer.fill, layer.highlight_fill):
+            ink |= np.abs(big - np.array(color(fill)[:3])).max(axis=2) < tol
+        keyed = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
+        if layer.tilt:
+            keyed = keyed.rotate(-layer.tilt, fillcolor=255, expand=True)
+        buf = io.BytesIO()
+        keyed.save(buf, "PNG")
+        text = subprocess.run(["tesseract", "stdin", "stdout", "-l", "chi_sim+eng", "--psm", "6"],
+                              input=buf.getvalue(), capture_output=True, check=True).stdout.decode("utf-8")
+        readings.append(re.sub(r"\s+", "", text))
+    return "|".join(readings)

@@ -72,9 +72,9 @@ def test_ocr_reads_the_price_slam_and_a_callout(clips: JobResult, tmp_path: Path
     assert "到手价" in ocr_layer(slam, layers["price_tag"])
     assert "139" in ocr_layer(slam, layers["price"]), "the sale price, large"
     callout = next(la for la in timeline.layers if la.kind == "callout" and "30秒" in "".join(la.text))
-    read = ocr_layer(frame_at(clip, callout.start + 0.6, tmp_path / "callout.png"), callout)
-    match = SequenceMatcher(None, "一键榨汁30秒出杯", read).find_longest_match()
-    assert match.size >= 5 and "30" in read, read
+    readings = ocr_layer(frame_at(clip, callout.start + 0.6, tmp_path / "callout.png"), callout).split("|")
+    best = max(readings, key=lambda r: SequenceMatcher(None, "一键榨汁30秒出杯", r).find_longest_match().size)
+    assert SequenceMatcher(None, "一键榨汁30秒出杯", best).find_longest_match().size >= 5 and "30" in best, readings
 
 
 def test_sound_effects_start_on_the_cuts(clips: JobResult) -> None:

@@ -115,9 +115,9 @@ def test_ocr_finds_caption_and_label(tmp_path: Path) -> None:
     # Timeline put it, keyed by its own colours (the selling point's callout just above it says the same words).
     timeline = _replan(Path(variant.directory))
     (caption,) = [la for la in timeline.layers if la.kind == "caption" and la.start <= t < la.end]
-    caption_text = ocr_layer(frame, caption)
+    readings = ocr_layer(frame, caption).split("|")
     # Tesseract misreads a dense glyph now and then (薄→溥); most of the caption must come back.
-    assert SequenceMatcher(None, "".join(caption.text), caption_text).ratio() >= 0.6, caption_text
+    assert max(SequenceMatcher(None, "".join(caption.text), r).ratio() for r in readings) >= 0.6, readings
     assert "".join(caption.text).startswith(timing.text.rstrip("。")[:4]), "the caption is what is said"
     first = frame_at(Path(variant.clips[0].path), 0.0, tmp_path / "f0.png")
     label_text = ocr(first.crop((0, 0, int(w * 0.6), int(h * 0.16))))
