@@ -1,6 +1,6 @@
 """Contact sheets of every style pack: one frame a second of one example product's clip, tiled.
 
-    python examples/contact_sheets.py                      # docs/images/style-<name>.png (douyin), `make contact-sheets`
+    python examples/contact_sheets.py                      # docs/images/style-<name>.jpg (douyin), `make contact-sheets`
     python examples/contact_sheets.py --platforms douyin,wechat_channels,xiaohongshu --out /tmp/sheets
 
 Each style renders the same product (the juicer: a photo, prices, specs and an offer) through the whole
@@ -22,14 +22,14 @@ if str(ROOT) not in sys.path:  # `python examples/contact_sheets.py` should use 
 
 
 def tile(clip: Path, out: Path, columns: int = 10, thumb: int = 135) -> Path:
-    """One frame a second of `clip`, `thumb` pixels wide, `columns` to a row, as a PNG."""
+    """One frame a second of `clip`, `thumb` pixels wide, `columns` to a row (JPEG or PNG by `out`'s suffix)."""
     duration = float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                                      str(clip)], capture_output=True, text=True, check=True).stdout.strip())
     rows = max(1, math.ceil(int(duration) / columns))
     out.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(clip), "-vf",
                     f"fps=1,scale={thumb}:-2,tile={columns}x{rows}:padding=2:color=white", "-frames:v", "1",
-                    "-update", "1", str(out)], check=True)
+                    "-q:v", "3", "-update", "1", str(out)], check=True)
     return out
 
 
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{style}: {variant.error.splitlines()[0]}", file=sys.stderr)
                     return 1
                 for clip in variant.clips:
-                    name = f"style-{style}.png" if clip.platform == "douyin" and len(platforms) == 1 \
-                        else f"style-{style}-{clip.platform}.png"
+                    name = f"style-{style}.jpg" if clip.platform == "douyin" and len(platforms) == 1 \
+                        else f"style-{style}-{clip.platform}.jpg"
                     print(tile(Path(clip.path), args.out / name))
     return 0
 
