@@ -287,11 +287,15 @@ def summarize(cases: list[dict[str, Any]]) -> dict[str, Any]:
                        long_rss_over_short=round(by["vertical_long"]["peak_rss_mb"] / v["peak_rss_mb"], 3))
     styled = {name: by[name] for name in ("vertical", *(f"vertical_{s}" for s in STYLE_CASES)) if name in by}
     if styled:
-        busiest = max(styled.values(), key=lambda c: c["ratio"])
-        out["styles"] = {c["style"]: {"ratio": c["ratio"], "peak_rss_mb": c["peak_rss_mb"], "shots": c["shots"],
-                                      "floor_s": c["floor_s"]} for c in styled.values()}
+        # The busiest picture is the one the encoder works hardest on: the most floor CPU seconds.
+        busiest = max(styled.values(), key=lambda c: c["floor_cpu_s"])
+        worst = max(styled.values(), key=lambda c: c["ratio"])
+        out["styles"] = {c["style"]: {"ratio": c["ratio"], "cpu_ratio": c["cpu_ratio"], "peak_rss_mb": c["peak_rss_mb"],
+                                      "shots": c["shots"], "floor_s": c["floor_s"], "floor_cpu_s": c["floor_cpu_s"]}
+                         for c in styled.values()}
         out.update(busiest_style=busiest["style"], busiest_style_ratio=busiest["ratio"],
-                   busiest_style_peak_rss_mb=busiest["peak_rss_mb"])
+                   busiest_style_cpu_ratio=busiest["cpu_ratio"], busiest_style_peak_rss_mb=busiest["peak_rss_mb"],
+                   highest_style_ratio=worst["ratio"], highest_ratio_style=worst["style"])
     if "vertical_peer_settings" in by:
         ours = by["vertical_peer_settings"]["wall_s"]
         out["peer"] = {"quoted_s": PEER_QUOTED_S, "quoted_not_measured": True, "ours_s": ours,
