@@ -63,7 +63,7 @@ def spec_rows(product: Product, fallback: list[str], frame: Frame, regions: Regi
 
 def price_slam(product: Product, timings: list[LineTiming], frame: Frame, regions: Regions, style: Style,
                start: float, end: float, slam: float | None = None) -> list[Layer]:
-    """原价 struck through, 到手价, the sale price stamped in large, the offer text: centred in the panel."""
+    """原价 struck through, 到手价, the sale price stamped in large, the offer text: centred on the stage."""
     zh = frame.language == "zh"
     sale, price = product.sale_price, product.price
     shown = sale if sale is not None else price
@@ -81,9 +81,9 @@ def price_slam(product: Product, timings: list[LineTiming], frame: Frame, region
     if slam is None and shown is not None:
         slam = spoken_at(timings, money(shown), frame.language)
     slam = min(max(start + 0.35, slam if slam is not None else start + 0.6), max(start + 0.35, end - 0.8))
-    for shrink in (1.0, 0.88, 0.77, 0.68, 0.6, 0.52, 0.45):  # the stack must fit the panel: shrink until it does
+    for shrink in (1.0, 0.88, 0.77, 0.68, 0.6, 0.52, 0.45):  # the stack must fit its room: shrink until it does
         layers = _stack(parts, shrink, product, timings, frame, regions, style, start, end, slam)
-        px, py, pw, ph = regions.panel
+        px, py, pw, ph = regions.stage
         if all(la.bounds[1] + la.bounds[3] <= py + ph for la in layers):
             break
     return layers
@@ -91,23 +91,31 @@ def price_slam(product: Product, timings: list[LineTiming], frame: Frame, region
 
 def _stack(parts: list[tuple[str, str, int]], shrink: float, product: Product, timings: list[LineTiming],
            frame: Frame, regions: Regions, style: Style, start: float, end: float, slam: float) -> list[Layer]:
-    px, py, pw, ph = regions.panel
+    px, py, pw, ph = regions.stage  # the whole width: in horizontal frames the price card is the whole picture
     gap = round(frame.height * 0.015)
     sized = [(kind, text, max(8, round(size * shrink))) for kind, text, size in parts]
+    # Horizontal frames are short: 原价 and 到手价 share one row, left and right of the centre.
+    paired = not regions.vertical and [k for k, _, _ in sized[:2]] == ["price_old", "price_tag"]
     heights = [int(size * 1.55) + 2 * max(4, size // 4) for _, _, size in sized]
-    total = sum(heights) + gap * (len(sized) - 1)
+    total = sum(heights) - (min(heights[:2]) + gap if paired else 0) + gap * (len(sized) - 1)
     y = py + max(0, (ph - total) // 2)
     layers: list[Layer] = []
     for (kind, text, size), h in zip(sized, heights, strict=True):
         region = (px, y, pw, max(1, min(h, py + ph - y)))
+        if paired and kind == "price_old":
+            region = (px, y, pw // 2 - gap, region[3])
+        elif paired and kind == "price_tag":
+            region = (px + pw // 2 + gap, layers[0].bounds[1], pw // 2 - gap, max(region[3], layers[0].bounds[3]))
         if kind == "price_old":
-            layer = text_layer(kind, text, frame, region, size=size, start=start + 0.1, end=end, anchor="top-center",
+            layer = text_layer(kind, text, frame, region, size=size, start=start + 0.1, end=end,
+                               anchor="right" if paired else "top-center",
                                z=40, strike=True, animation=Animation(enter="fade", duration=0.2), font=style.fonts.body,
                                fill="#FFFFFF", shape="box", background=with_alpha(style.colors.ink, "A0"),
                                padding=max(4, size // 4))
         elif kind == "price_tag":
-            layer = text_layer(kind, text, frame, region, size=size, start=slam - 0.25, end=end, anchor="top-center",
-                               z=41, animation=enter(style, frame, "pop", 0.2), font=style.fonts.display,
+            layer = text_layer(kind, text, frame, region, size=size, start=slam - 0.25, end=end,
+                               anchor="left" if paired else "top-center", z=41,
+                               animation=enter(style, frame, "pop", 0.2), font=style.fonts.display,
                                shape="box", background=style.colors.primary, fill=style.colors.text,
                                padding=max(4, size // 4))
         elif kind == "price":
@@ -119,10 +127,10 @@ def _stack(parts: list[tuple[str, str, int]], shrink: float, product: Product, t
         else:
             offer_at = spoken_at(timings, product.offer[:6], frame.language)
             t = max(slam + 0.45, offer_at - 0.1 if offer_at is not None else slam + 0.6)
-            slide = enter(style, frame, "slide_up", 0.25).model_copy(update={"distance": round(frame.short * 0.03)})
             layer = text_layer(kind, text, frame, region, size=size, start=min(t, end - 0.4), end=end,
-                               anchor="top-center", z=40, max_lines=2, spans=[], animation=slide,
+                               anchor="top-center", z=40, max_lines=2, spans=[],
+                               animation=Animation(enter="fade", duration=0.25),
                                **{**callout_look(style, frame), "tilt": 0.0})
         layers.append(layer)
-        y = layer.bounds[1] + layer.bounds[3] + gap
+        y = max(la.bounds[1] + la.bounds[3] for la in layers) + gap
     return layers

@@ -43,6 +43,7 @@ def plan_timeline(product: Product, script: Script, voice: VoiceTrack, preset: P
     corner = corner_layers(product, preset, style, language, duration, disclosures)
     regions = plan_regions(
         preset, corner_bottom=max(la.bounds[1] + la.bounds[3] for la in corner),
+        stage_top=max(la.bounds[1] + la.bounds[3] for la in corner if la.kind != "badge"),
         caption_size=round(frame.short * style.caption.size), callout_size=round(frame.short * style.callout.size),
         title_size=round(frame.short * style.hook.size), content_box=content,
         host_box=host_box if host_layout == "pip" else None)

@@ -27,11 +27,13 @@ class Regions:
     caption: Box
     picture: Box
     pointer: Box
+    stage: Box  # the whole width between the corner row and the caption band: the price slam's room
 
 
 def plan_regions(preset: Preset, *, corner_bottom: int, caption_size: int, callout_size: int, title_size: int,
-                 content_box: Box, host_box: Box | None = None) -> Regions:
-    """Regions for this frame: `corner_bottom` is the lowest pixel of the corner row (label, badge, logo)."""
+                 content_box: Box, host_box: Box | None = None, stage_top: int | None = None) -> Regions:
+    """Regions for this frame: `corner_bottom` is the lowest pixel of the corner row (label, badge, logo);
+    `stage_top` the lowest of what stays on screen while the price badge steps aside for the price slam."""
     W, H = preset.width, preset.height
     left, top, right, bottom = preset.safe_box()
     gap = max(2, round(H * GAP))
@@ -59,8 +61,12 @@ def plan_regions(preset: Preset, *, corner_bottom: int, caption_size: int, callo
     panel = (col_l, body_top, col_r - col_l, max(1, callout_bottom - body_top))
     pointer_h = min(callout_h, int(preset.short_side * 0.2))
     pointer = (col_l, callout[1] - pointer_h - gap, col_r - col_l, pointer_h)
+    top = min(body_top, (stage_top if stage_top is not None else corner_bottom) + gap)
+    stage = (area_l, top, area_r - area_l, max(1, callout_bottom - top))
+    if host_box is not None and vertical:
+        stage = _beside(stage, host_box, gap)
     return Regions(safe=(left, top, right, bottom), vertical=vertical, title=title, callout=callout, panel=panel,
-                   caption=caption, picture=picture, pointer=pointer)
+                   caption=caption, picture=picture, pointer=pointer, stage=stage)
 
 
 def _beside(region: Box, obstacle: Box, gap: int) -> Box:

@@ -86,6 +86,8 @@ def place(layer: Layer, frame: Frame, region: Box, anchor: str) -> Layer:
         x, y = rx, ry
     elif anchor == "left":
         x, y = rx, ry + (rh - h) // 2
+    elif anchor == "right":
+        x, y = rx + rw - w, ry + (rh - h) // 2
     else:
         x, y = rx + (rw - w) // 2, ry + (rh - h) // 2
     box = (int(x), int(y), w, h)
