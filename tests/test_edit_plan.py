@@ -55,6 +55,15 @@ def test_each_beat_gets_its_treatment() -> None:
     assert len([t for t in timeline.shots if t.transition.kind != "cut"]) >= 3, "transitions besides hard cuts"
 
 
+def test_consecutive_shots_always_change_the_picture() -> None:
+    for platform in ("douyin", "wechat_channels", "xiaohongshu", "youtube_shorts"):
+        for style in load_styles():
+            for photos in (0, 1, 3):
+                shots = _plan(platform, photos=photos, style=style).shots
+                for a, b in zip(shots, shots[1:], strict=False):
+                    assert a.picture != b.picture or b.zoom, f"{platform} {style} {photos}: same picture at {b.start}"
+
+
 def test_every_photo_is_shown_and_one_photo_gives_detail_crops() -> None:
     three = _plan(photos=3)
     assert {s.picture.image for s in three.shots if s.picture.kind == "photo"} == {0, 1, 2}

@@ -82,6 +82,12 @@ def corner_layers(product: Product, preset: Preset, style: Style, language: str,
         left_bottom = d.box[1] + d.box[3]
     badge = badge_layer(product, preset, language, duration, background=style.colors.badge)
     right_bottom = preset.safe_box()[1]
+    if badge and badge.box[0] - (label.box[0] + label.box[2]) < 3 * label.size:
+        # Too close to the label's row (narrow frames, long labels): OCR checks read the two as one line and
+        # lose the label, so the badge steps down below it.
+        x, _, w, h = badge.box
+        y = label.box[1] + label.box[3] + max(2, label.size // 4)
+        badge = badge.model_copy(update={"box": (x, y, w, h), "bounds": (x, y, w, h)})
     if badge:
         layers.append(badge)
         right_bottom = badge.box[1] + badge.box[3]

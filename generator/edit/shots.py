@@ -196,7 +196,7 @@ def _picture_for(span: BeatSpan, k: int, pool: PicturePool, photos: list[PhotoIn
     if kind == "offer":
         if from_card == 0:
             return pool.card("offer")
-        if from_card < 0:  # before the price lands: the product, dimmed, under the struck-through price
+        if from_card < 0 and k == 0:  # before the price lands: the product, dimmed, under the struck-through price
             return pool.wide(photos[0], tint="#00000070") if photos else pool.card("title")
         return pool.next(previous).model_copy(update={"tint": "#00000070"})
     if kind == "cta" and k == 0:
