@@ -13,7 +13,7 @@ DEMO_PLATFORMS ?= douyin,wechat_channels,xiaohongshu
 
 MEDIAPIPE := mediapipe==0.10.21
 
-.PHONY: demo test setup test-setup system-runtime system-test lint bench clean host-tools host-pack
+.PHONY: demo test setup test-setup system-runtime system-test lint bench contact-sheets clean host-tools host-pack
 
 demo: setup
 	$(BIN)/daihuo make examples/products.csv --platforms $(DEMO_PLATFORMS) --out out/demo
@@ -23,6 +23,10 @@ test: test-setup
 
 bench: setup
 	$(BIN)/python bench/run.py --out bench/results.json
+
+# One contact sheet per style pack (1 frame a second of the example juicer, douyin) into docs/images/.
+contact-sheets: setup
+	$(BIN)/python examples/contact_sheets.py --out docs/images
 
 lint:
 	$(BIN)/ruff check generator workers tests bench

@@ -38,19 +38,17 @@ class Stopwatch:
 
 
 def main() -> None:
+    from generator.bootstrap import build_engines
     from generator.compliance.qc_pipeline import qc_clip
     from generator.compliance.timeline_boxes import timeline_text_boxes
+    from generator.edit import edit_clip
     from generator.models import Brief
-    from generator.pipeline import (
-        clip_host,
-        load_sheet,
-        render_platform,
-        review_for_clip,
-        speak,
-        write_scripts,
-    )
+    from generator.pipeline.intake import load_sheet
+    from generator.pipeline.layout import host_layout
+    from generator.pipeline.render import render_platform
+    from generator.pipeline.steps import review, speak_fitted, write_scripts
     from generator.platforms import get_preset
-    from generator.video.layout import build_timeline
+    from generator.settings import load_settings
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
@@ -61,25 +59,28 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    sheet = load_sheet(ROOT / "examples" / "products.csv", args.work)
+    settings = load_settings()
+    sheet = load_sheet(ROOT / "examples" / "products.csv", args.work, settings.sheet_limits())
     rows = []
     for product in [p for p in sheet.products if p.sku in args.skus.split(",")]:
         brief = Brief(platforms=args.platforms.split(","), duration=args.duration, scale=args.scale, qc="off")
-        script, report, shown = review_for_clip(write_scripts(product, brief)[0], product, brief)
+        engines = build_engines(settings, brief)
         directory = args.work / product.sku
-        voice = speak(script, brief, directory)
+        reviewed = review(write_scripts(product, brief, engines.writer)[0], product, brief, engines)
+        spoken = speak_fitted(reviewed, brief, directory, engines)
+        script, voice, shown, report = spoken.script, spoken.voice, reviewed.shown, reviewed.report
         for platform in brief.platforms:
             with Stopwatch() as render:
-                clip = render_platform(shown, script, voice, platform, brief, directory, report=report, force=True,
-                                       inputs_product=product)
+                clip = render_platform(shown, script, voice, platform, brief, directory, engines, report=report,
+                                       force=True, inputs_product=product)
             preset = get_preset(platform).scaled(args.scale)
-            host = clip_host(brief, voice, script, preset)
-            timeline = build_timeline(shown, script, voice, preset, disclosures=report.disclosures,
-                                      host_layout="none" if host is None else "pip", host_box=None)
+            host = engines.host(voice, script, preset)
+            timeline = edit_clip(shown, script, voice, preset, style=brief.style, captions=brief.captions,
+                                 disclosures=report.disclosures, host_layout=host_layout(preset) if host else "none",
+                                 host_box=host.box if host else None)
             with Stopwatch() as check:
                 qc = qc_clip(Path(clip.path), directory, platform, script=script, product=shown, preset=preset,
-                             boxes=timeline_text_boxes(timeline, shown, preset), statements=report.disclosures,
-                             scale=args.scale)
+                             boxes=timeline_text_boxes(timeline), statements=report.disclosures, scale=args.scale)
             render_wall, render_cpu, qc_wall, qc_cpu = render.wall, render.cpu, check.wall, check.cpu
             row = {"sku": product.sku, "platform": platform, "size": f"{clip.width}x{clip.height}",
                    "duration_s": round(clip.duration, 2), "render_wall_s": round(render_wall, 2),

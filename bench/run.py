@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first; we wan
 
 PEER_QUOTED_S = 442.0  # MoneyPrinterTurbo 1.3.9, 30 s 9:16 captioned clip, libx264 medium CRF 23 (quoted in issue 7)
 HOST_SKIPPED = "this checkout has no generator.host (the host engine is not merged here yet)"
+STYLE_CASES = ("bold", "premium", "playful")  # `vertical` itself renders the bench product's own style, clean
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Case:
     host_name: str = "sprite"  # which host when `host`: sprite (drawn) or photo (the bundled photo host)
     x264_preset: str | None = None  # None: the project's setting (veryfast)
     note: str = ""
+    style: str | None = None  # None: the style the product's category picks (clean for the bench product)
 
 
 def all_cases(quick: bool) -> list[Case]:
@@ -57,6 +59,8 @@ def all_cases(quick: bool) -> list[Case]:
         Case("vertical_long", "douyin", 2 * short, note="linearity: twice the duration of `vertical`"),
         Case("vertical_peer_settings", "douyin", short, x264_preset="medium",
              note=f"libx264 medium CRF 23, the peer's settings; the peer's {PEER_QUOTED_S:.0f} s is quoted, not measured here"),
+        *(Case(f"vertical_{name}", "douyin", short, style=name, note=f"the {name} style pack")
+          for name in STYLE_CASES),
     ]
 
 
@@ -95,11 +99,11 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
     from bench.memory import PeakMemory
     from generator.bootstrap import build_engines
     from generator.compliance.aigc import implicit_label, metadata_value
+    from generator.edit import edit_clip
     from generator.models import Brief
     from generator.pipeline import speak, write_scripts
     from generator.platforms import get_preset
     from generator.settings import get_settings
-    from generator.video.layout import build_timeline
     from generator.video.render import choose_encoder, render_video
 
     work.mkdir(parents=True, exist_ok=True)
@@ -125,10 +129,10 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
         with _stage(stages, "host"):
             host = make_host(case.host_name, voice, script, (preset.width, preset.height), layout, preset.fps,
                              safe=preset.safe_box())
-    with _stage(stages, "layout"):
-        timeline = build_timeline(product, script, voice, preset,
-                                  host_layout=("pip" if preset.vertical else "side") if host else "none",
-                                  host_box=host.box if host else None)
+    with _stage(stages, "layout"):  # the edit stage: style, photo saliency, shots, layers, sound cues
+        timeline = edit_clip(product, script, voice, preset, style=case.style,
+                             host_layout=("pip" if preset.vertical else "side") if host else "none",
+                             host_box=host.box if host else None)
     aigc_json = metadata_value(implicit_label("daihuo-bench", producer=settings.content_producer))
     out = work / f"{case.name}.mp4"
     timings: dict[str, float] = {}
@@ -147,7 +151,8 @@ def render_case(case: Case, scale: float, work: Path) -> dict[str, Any]:
         **memory.result(),
         "stages": stages, "encoder": choose_encoder(settings), "x264_preset": settings.x264_preset,
         "crf": settings.crf, "frames": round(case.duration * preset.fps), "output": str(out),
-        "size": f"{preset.width}x{preset.height}", "duration_s": case.duration,
+        "size": f"{preset.width}x{preset.height}", "duration_s": case.duration, "style": timeline.style,
+        "shots": len(timeline.shots), "layers": len(timeline.layers), "sounds": len(timeline.sounds),
     }
 
 
@@ -172,11 +177,11 @@ def batch(case: Case, scale: float, work: Path, clips: int) -> dict[str, Any]:
     from bench.fixture import bench_product, fit
     from generator.bootstrap import build_engines
     from generator.compliance.aigc import implicit_label, metadata_value
+    from generator.edit import edit_clip
     from generator.models import Brief
     from generator.pipeline import speak, write_scripts
     from generator.platforms import get_preset
     from generator.settings import get_settings
-    from generator.video.layout import build_timeline
     from generator.video.render import render_video
 
     product = bench_product()
@@ -190,7 +195,7 @@ def batch(case: Case, scale: float, work: Path, clips: int) -> dict[str, Any]:
         script = write_scripts(product, brief, engines.writer)[0]
         voice = speak(script, brief, directory, engines.voice)
         script, voice = fit(script, voice, case.duration, directory / "fit.wav")
-        timeline = build_timeline(product, script, voice, preset)
+        timeline = edit_clip(product, script, voice, preset, style=case.style)
         render_video(timeline, product, preset, Path(voice.path), directory / "clip.mp4",
                      aigc_json=metadata_value(implicit_label(f"daihuo-bench-{n}")), settings=settings)
     return {"wall_s": round(time.perf_counter() - start, 3), "clips": clips}
@@ -292,6 +297,17 @@ def summarize(cases: list[dict[str, Any]]) -> dict[str, Any]:
         out.update(vertical_photo_ratio=by["vertical_photo"]["ratio"], vertical_photo_ratio_target=1.35,
                    vertical_photo_cpu_ratio=by["vertical_photo"]["cpu_ratio"],
                    vertical_photo_peak_rss_mb=by["vertical_photo"]["peak_rss_mb"])
+    styled = {name: by[name] for name in ("vertical", *(f"vertical_{s}" for s in STYLE_CASES)) if name in by}
+    if styled:
+        # The busiest picture is the one the encoder works hardest on: the most floor CPU seconds.
+        busiest = max(styled.values(), key=lambda c: c["floor_cpu_s"])
+        worst = max(styled.values(), key=lambda c: c["ratio"])
+        out["styles"] = {c["style"]: {"ratio": c["ratio"], "cpu_ratio": c["cpu_ratio"], "peak_rss_mb": c["peak_rss_mb"],
+                                      "shots": c["shots"], "floor_s": c["floor_s"], "floor_cpu_s": c["floor_cpu_s"]}
+                         for c in styled.values()}
+        out.update(busiest_style=busiest["style"], busiest_style_ratio=busiest["ratio"],
+                   busiest_style_cpu_ratio=busiest["cpu_ratio"], busiest_style_peak_rss_mb=busiest["peak_rss_mb"],
+                   highest_style_ratio=worst["ratio"], highest_ratio_style=worst["style"])
     if "vertical_peer_settings" in by:
         ours = by["vertical_peer_settings"]["wall_s"]
         out["peer"] = {"quoted_s": PEER_QUOTED_S, "quoted_not_measured": True, "ours_s": ours,

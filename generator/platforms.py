@@ -20,6 +20,18 @@ class SafeZone(BaseModel):
     right: float
 
 
+class CartSpot(BaseModel):
+    """Where the platform's app shows the product card, cart or link over (or under) the clip.
+
+    x, y are fractions of the frame (y may be 1.0: under the player); the CTA pointer points there.
+    """
+
+    x: float
+    y: float
+    zh: str = "点击下方链接"
+    en: str = "Tap the link below"
+
+
 class Preset(BaseModel):
     key: str
     name: str
@@ -35,6 +47,7 @@ class Preset(BaseModel):
     label: str
     gop_seconds: float = 2.0
     audio_rate: int = 48000
+    cart: CartSpot = CartSpot(x=0.5, y=1.0)
 
     @property
     def short_side(self) -> int:
@@ -84,6 +97,7 @@ def load_presets() -> dict[str, Preset]:
             title_chars=p["title_chars"], description_chars=p["description_chars"],
             hashtags=p["hashtags"], label=p["label"],
             gop_seconds=defaults.get("gop_seconds", 2), audio_rate=defaults.get("audio_rate", 48000),
+            cart=CartSpot(**p.get("cart", defaults.get("cart", {"x": 0.5, "y": 1.0}))),
         )
     return presets
 

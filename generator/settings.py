@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     voice_auto_order: str = Field(default="openai,edge,offline", description="what --voice auto tries, in order")
     voice_probe_timeout: float = Field(default=1.5, description="seconds --voice auto waits on a voice service")
     hibari_voice: str = Field(default="heart", description="hibari voice; only heart ships inside the package")
+    espeak_library: str = Field(default="", description="path to libespeak-ng (default: the system's, as found by "
+                                                        "the loader); for a private build of espeak-ng")
     # Rendering.
     renderer: str = Field(default="direct", description="direct (yuv420p straight into ffmpeg) or moviepy")
     encoder: str = Field(default="auto", description="auto (h264_nvenc when present, else libx264), libx264, h264_nvenc")

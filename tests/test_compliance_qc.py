@@ -37,7 +37,7 @@ def test_every_clip_of_a_render_has_a_passing_qc_report(proxy_job: JobResult) ->
     for directory, clip in clips:
         report = _report(directory / f"{clip.platform}.qc.json")
         assert report.ok, f"{clip.path}: {report.failures()}"
-        assert {c.id for c in report.checks} == ALL_CHECKS
+        assert ALL_CHECKS <= {c.id for c in report.checks} <= ALL_CHECKS | {"styled_text"}
         assert report.width == clip.width and report.duration > 5
         assert -18 <= (report.loudness_lufs or 0) <= -14
         kinds = {r.kind for r in report.reads if r.ok}

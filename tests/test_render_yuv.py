@@ -1,4 +1,5 @@
-"""The YUV render path draws the same picture as the RGB reference, and ffmpeg receives the planes right."""
+"""The YUV compositor: conversions, blends, transitions and entrances draw what the Timeline says, and ffmpeg
+receives the planes right."""
 
 from __future__ import annotations
 
@@ -9,37 +10,44 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.models import Beat, Line, LineTiming, Product, Script, VoiceTrack
+from generator.models import Animation, Layer, Picture, Product, Shot, Timeline, Transition
 from generator.platforms import get_preset
 from generator.settings import Settings
-from generator.video.layout import build_timeline
-from generator.video.render import (
-    build_plane_sprites,
-    build_sprites,
-    frame_function,
-    plane_backgrounds,
-    render_backgrounds,
-    render_video,
-    yuv_frame_function,
-)
-from generator.video.yuv import Frame420, PlaneSprite, rgb_to_yuv420, yuv420_to_rgb
+from generator.video.render import frame_functions, render_video, rgb_frame_function
+from generator.video.yuv import Frame420, PlaneBackground, PlaneSprite, rgb_to_yuv420, yuv420_to_rgb
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = Product(sku="Y1", title="保湿补水面霜", price=129, sale_price=89, offer="下单送小样",
-                  images=[str(ROOT / "examples" / "images" / "cream.jpg")])
-SCRIPT = Script(sku="Y1", beats=[
-    Beat(kind="hook", lines=[Line(text="还在找靠谱的面霜？")], visual="image:0"),
-    Beat(kind="offer", lines=[Line(text="到手价八十九元")], visual="card:offer"),
-])
-VOICE = VoiceTrack(path="unused.wav", duration=3.0, engine="test", lines=[
-    LineTiming(index=0, text="a", caption="还在找靠谱的面霜？", start=0.2, end=1.3),
-    LineTiming(index=1, text="b", caption="到手价八十九元", start=1.6, end=2.8),
-])
+PRODUCT = Product(sku="Y1", title="保湿补水面霜", images=[str(ROOT / "examples" / "images" / "cream.jpg")])
+RED, BLUE = ("#E02020", "#E02020"), ("#2040E0", "#2040E0")
+W, H = 144, 256
+PRESET = get_preset("douyin").scaled(W / 1080)
 
 
-def _timeline(scale: float = 0.25):
-    preset = get_preset("douyin").scaled(scale)
-    return preset, build_timeline(PRODUCT, SCRIPT, VOICE, preset)
+def _card(colors: tuple[str, str]) -> Picture:
+    return Picture(kind="card", card="point", colors=colors, pattern="plain")
+
+
+def _timeline(shots: list[Shot], layers: list[Layer] = (), duration: float = 3.0) -> Timeline:  # type: ignore[assignment]
+    return Timeline(width=W, height=H, fps=30, duration=duration, language="zh", safe_zone=(0, 0, W, H), shots=shots,
+                    layers=list(layers), content_box=(0, 0, W, H))
+
+
+def _caption(start: float = 0.2, end: float = 2.0, **extra: object) -> Layer:
+    return Layer(kind="caption", start=start, end=end, box=(20, 200, 0, 0), bounds=(0, 0, 0, 0), text=["字幕"], size=20,
+                 background="#000000B0", shape="box", padding=4, **extra)  # type: ignore[arg-type]
+
+
+def _sized(layer: Layer) -> Layer:
+    from generator.video.layers import measure
+
+    w, h = measure(layer, "zh")
+    return layer.model_copy(update={"box": (*layer.box[:2], w, h), "bounds": (*layer.box[:2], w, h)})
+
+
+def _rgb(buf: np.ndarray) -> np.ndarray:
+    n = W * H
+    return yuv420_to_rgb(buf[:n].reshape(H, W), buf[n:n + n // 4].reshape(H // 2, W // 2),
+                         buf[n + n // 4:].reshape(H // 2, W // 2)).astype(int)
 
 
 def _silence(tmp_path: Path, seconds: float = 3) -> Path:
@@ -49,44 +57,16 @@ def _silence(tmp_path: Path, seconds: float = 3) -> Path:
     return wav
 
 
-def _error_against_reference(clip: Path, preset, timeline, t: float) -> float:
-    """Mean absolute RGB difference between the decoded frame at `t` and the RGB reference compositor's."""
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{t}", "-i", str(clip), "-frames:v", "1", "-f", "rawvideo",
-                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
-    decoded = np.frombuffer(raw, dtype=np.uint8).reshape(timeline.height, timeline.width, 3).astype(int)
-    reference = frame_function(timeline, render_backgrounds(timeline, PRODUCT, preset), build_sprites(timeline),
-                               None)(t).astype(int)
-    return float(np.abs(decoded - reference).mean())
-
-
-def _as_rgb(buf: np.ndarray, w: int, h: int) -> np.ndarray:
-    n = w * h
-    return yuv420_to_rgb(buf[:n].reshape(h, w), buf[n:n + n // 4].reshape(h // 2, w // 2),
-                         buf[n + n // 4:].reshape(h // 2, w // 2))
-
-
-def test_yuv_frames_match_the_rgb_reference() -> None:
-    preset, timeline = _timeline()
-    rgb_bgs = render_backgrounds(timeline, PRODUCT, preset)
-    rgb = frame_function(timeline, rgb_bgs, build_sprites(timeline), None)
-    yuv = yuv_frame_function(timeline, plane_backgrounds(rgb_bgs), build_plane_sprites(timeline), None)
-    cut = timeline.scenes[1].start
-    for t in (0.0, 0.7, cut + 0.05, cut + 0.2, 2.5):  # caption on, crossfade, card scene
-        # The reference through the same 4:2:0 conversion: what remains is the blend arithmetic.
-        reference = yuv420_to_rgb(*rgb_to_yuv420(rgb(t))).astype(int)
-        diff = np.abs(reference - _as_rgb(yuv(t), timeline.width, timeline.height).astype(int))
-        assert diff.mean() < 1.0 and np.percentile(diff, 99) <= 4, f"t={t}: mean {diff.mean():.2f}"
-
-
-def test_repeated_frame_is_reused_and_changes_show() -> None:
-    preset, timeline = _timeline()
-    yuv = yuv_frame_function(timeline, plane_backgrounds(render_backgrounds(timeline, PRODUCT, preset)),
-                             build_plane_sprites(timeline), None)
-    before = yuv(0.10).copy()  # no caption yet (first line starts at 0.2)
-    assert np.array_equal(yuv(0.10), before)
-    with_caption = yuv(0.25).copy()
-    assert not np.array_equal(with_caption, before), "a caption that appears must change the frame"
-    assert np.array_equal(yuv(0.10), before), "going back must redraw, not reuse a stale frame"
+def test_fast_canvas_conversion_matches_the_float_reference() -> None:
+    rgb = np.random.default_rng(1).integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    fast = PlaneBackground.from_rgb(rgb)
+    y, u, v = rgb_to_yuv420(rgb)
+    assert np.abs(fast.y.astype(int) - y).max() <= 1
+    fu, fv = fast.chroma[(0, 0)]
+    assert np.abs(fu.astype(int) - u).max() <= 1 and np.abs(fv.astype(int) - v).max() <= 1
+    odd_u, _ = fast.chroma[(1, 1)]
+    _, ref_u, _ = rgb_to_yuv420(rgb[1:63, 1:95])
+    assert np.abs(odd_u.astype(int) - ref_u).max() <= 1, "chroma for odd pan offsets is sampled from the odd grid"
 
 
 @pytest.mark.parametrize(("x", "y"), [(4, 6), (5, 7)])
@@ -105,16 +85,51 @@ def test_plane_sprite_blend_is_exact_at_alpha_0_and_255(x: int, y: int) -> None:
     assert (luma[y:y + 8, x:x + 5] == red_y).all(), "opaque pixels must be the sprite's colour, at (x, y)"
     assert (luma[y:y + 8, x + 5:x + 10] == bg_y).all(), "transparent pixels must leave the background"
     assert luma[y - 1, x] == bg_y and luma[y, x - 1] == bg_y, "nothing drawn outside the sprite's box"
-    rgb = frame.rgb()
-    assert np.abs(rgb[y + 4, x + 2].astype(int) - (230, 40, 40)).max() <= 3
 
 
-def test_render_video_streams_tagged_yuv420p_that_decodes_to_the_reference(tmp_path: Path) -> None:
-    preset, timeline = _timeline()
-    wav = _silence(tmp_path)
+def test_slide_shows_both_shots_side_by_side_then_the_new_one() -> None:
+    shots = [Shot(start=0, end=1, beat="hook", picture=_card(RED), pan=(0, 0, 0, 0)),
+             Shot(start=1, end=3, beat="demo", picture=_card(BLUE), pan=(0, 0, 0, 0),
+                  transition=Transition(kind="slide", duration=0.3, direction="left"))]
+    frames = rgb_frame_function(_timeline(shots), PRODUCT)
+    mid = frames(1.1)
+    assert mid[:, 4, 0] .mean() > 180 and mid[:, 4, 2].mean() < 80, "the outgoing shot still fills the left"
+    assert mid[:, -4, 2].mean() > 180 and mid[:, -4, 0].mean() < 80, "the incoming shot pushes in from the right"
+    after = frames(1.5)
+    assert after[:, :, 2].mean() > 180, "after the slide only the new shot shows"
+
+
+def test_flash_and_punch_in() -> None:
+    shots = [Shot(start=0, end=1, beat="hook", picture=_card(RED), pan=(0, 0, 0, 0)),
+             Shot(start=1, end=3, beat="demo", picture=Picture(kind="photo", image=0, fit="cover"), pan=(0, 0, 0, 0),
+                  zoom=[(2.0, 1.25)], transition=Transition(kind="flash", duration=0.15))]
+    frames = rgb_frame_function(_timeline(shots), PRODUCT)
+    assert frames(1.0).mean() > frames(1.5).mean() + 20, "the flash starts near white"
+    before, after = frames(1.9), frames(2.05)
+    assert np.abs(before - after).mean() > 3, "a punch-in changes the framing at its time"
+
+
+def test_layers_enter_as_planned_and_repeated_frames_are_reused() -> None:
+    shots = [Shot(start=0, end=3, beat="hook", picture=_card(RED), pan=(0, 0, 0, 0))]
+    pop = _sized(_caption(start=0.5, animation=Animation(enter="pop", duration=0.3)))
+    yuv = frame_functions(_timeline(shots, [pop]), PRODUCT)
+    empty = yuv(0.1).copy()
+    assert np.array_equal(yuv(0.2), empty), "a still frame with nothing new is the same frame"
+    growing = [_rgb(yuv(0.5 + k / 30).copy()) for k in range(9)]
+    dark = [int((g[190:250, :, 0] < 120).sum()) for g in growing]  # the black box over the red card
+    assert dark[0] < dark[4] <= dark[8] * 1.2, "the caption box grows during its pop"
+    assert not np.array_equal(yuv(1.0), empty)
+    assert np.array_equal(yuv(0.1), empty), "going back must redraw, not reuse a stale frame"
+
+
+def test_render_video_streams_tagged_yuv420p_that_decodes_to_the_composed_frames(tmp_path: Path) -> None:
+    shots = [Shot(start=0, end=1.5, beat="hook", picture=Picture(kind="photo", image=0, fit="contain",
+                                                                   box=(10, 20, 124, 160))),
+             Shot(start=1.5, end=3, beat="offer", picture=_card(BLUE), transition=Transition(kind="fade", duration=0.3))]
+    timeline = _timeline(shots, [_sized(_caption())])
     out = tmp_path / "clip.mp4"
     timings: dict[str, float] = {}
-    render_video(timeline, PRODUCT, preset, wav, out, aigc_json='{"AIGC":{"Label":"1"}}',
+    render_video(timeline, PRODUCT, PRESET, _silence(tmp_path), out, aigc_json='{"AIGC":{"Label":"1"}}',
                  settings=Settings(encoder="libx264"), timings=timings)
     assert set(timings) == {"prepare", "frames", "encode_wait", "render"}
     probe = json.loads(subprocess.run(
@@ -122,18 +137,25 @@ def test_render_video_streams_tagged_yuv420p_that_decodes_to_the_reference(tmp_p
          "stream=pix_fmt,color_space,nb_read_frames,width,height", "-of", "json", str(out)],
         capture_output=True, text=True, check=True).stdout)["streams"][0]
     assert probe["pix_fmt"] == "yuv420p" and probe["color_space"] == "bt709"
-    assert (probe["width"], probe["height"]) == (timeline.width, timeline.height)
-    assert int(probe["nb_read_frames"]) == 90
-    # Swapped planes or a wrong colour matrix put this far above CRF 23's few levels of error.
-    assert _error_against_reference(out, preset, timeline, 2.5) < 5
+    assert (probe["width"], probe["height"]) == (W, H) and int(probe["nb_read_frames"]) == 90
+    reference = rgb_frame_function(timeline, PRODUCT)
+    for t in (0.5, 2.5):
+        # Swapped planes or a wrong colour matrix put this far above CRF 23's few levels of error.
+        assert np.abs(_decoded(out, t) - reference(t).astype(int)).mean() < 6, t
+
+
+def _decoded(clip: Path, t: float) -> np.ndarray:
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{t}", "-i", str(clip), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(H, W, 3).astype(int)
 
 
 def test_render_video_reports_ffmpeg_errors(tmp_path: Path) -> None:
-    preset, timeline = _timeline(0.125)
-    with pytest.raises(RuntimeError, match="ffmpeg failed"):
-        render_video(timeline, PRODUCT, preset, tmp_path / "missing.wav", tmp_path / "x.mp4", aigc_json="{}",
-                     settings=Settings(encoder="libx264"))
-    assert not (tmp_path / "x.mp4").exists()
+    shots = [Shot(start=0, end=1, beat="hook", picture=_card(RED))]
+    with pytest.raises(Exception, match="voice track|ffmpeg"):
+        render_video(_timeline(shots, duration=1.0), PRODUCT, PRESET, tmp_path / "missing.wav", tmp_path / "x.mp4",
+                     aigc_json="{}", settings=Settings(encoder="libx264"))
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*tmp*")), "no partial files left"
 
 
 class TwoPoseHost:
@@ -141,44 +163,41 @@ class TwoPoseHost:
 
     def __init__(self, box: tuple[int, int, int, int]) -> None:
         self.box = box
+        self.mouth_box = (0, 0, 1, 1)
+        self.engine = "test"
         _, _, w, h = box
         self.poses = [np.zeros((h, w, 4), dtype=np.uint8) for _ in range(2)]
         self.poses[0][h // 4:, :] = (30, 200, 90, 255)  # opaque body
         self.poses[1][h // 4:, :] = (200, 60, 160, 180)  # half-transparent
-        self.calls = 0
 
     def rgba(self, t: float) -> np.ndarray:
-        self.calls += 1
         return self.poses[int(t / 0.5) % 2]
 
 
-def test_host_is_blended_under_the_captions_like_the_reference() -> None:
-    preset, timeline = _timeline()
-    host = TwoPoseHost((11, 101, 91, 121))  # odd position: the sprite is padded to even pixels
-    rgb_bgs = render_backgrounds(timeline, PRODUCT, preset)
-    rgb = frame_function(timeline, rgb_bgs, build_sprites(timeline), host)
-    yuv = yuv_frame_function(timeline, plane_backgrounds(rgb_bgs), build_plane_sprites(timeline), host)
-    for t in (0.1, 0.6, 1.1, 0.15):
-        reference = yuv420_to_rgb(*rgb_to_yuv420(rgb(t))).astype(int)
-        got = _as_rgb(yuv(t), timeline.width, timeline.height).astype(int)
-        assert np.abs(reference - got).mean() < 1.0, f"t={t}"
-        x, y, w, h = host.box
-        inside = got[y + h // 2:y + h - 2, x + 2:x + w - 2]
-        want = (30, 200, 90) if int(t / 0.5) % 2 == 0 else None
-        if want:
-            assert np.abs(inside - want).max() <= 3, "the opaque pose must show exactly at the host box"
+def test_host_is_drawn_over_the_picture_and_under_the_captions() -> None:
+    shots = [Shot(start=0, end=3, beat="hook", picture=_card(BLUE), pan=(0, 0, 0, 0))]
+    caption = _sized(_caption(start=0.0, end=3.0))
+    x, y, w, h = caption.box
+    host = TwoPoseHost((11, y - 41, 91, 81))  # odd position: the sprite is padded to even pixels
+    frames = rgb_frame_function(_timeline(shots, [caption]), PRODUCT, host)
+    frame = frames(0.1)
+    hx, hy, hw, hh = host.box
+    body = frame[hy + hh // 3:y - 2, hx + 2:hx + hw - 2]
+    assert np.abs(body - (30, 200, 90)).max() <= 4, "the opaque pose shows exactly at the host box"
+    assert frame[y + h // 2, x + 2:x + 12].mean() < 90, "the caption's dark box is drawn over the host"
+    assert np.abs(frames(0.6)[hy + hh // 2, hx + hw // 2] - (30, 200, 90)).max() > 30, "the next pose shows at 0.5 s"
 
 
 def test_moviepy_renderer_draws_the_same_picture(tmp_path: Path) -> None:
     """DAIHUO_RENDERER=moviepy: MoviePy's VideoClip and writer, same encoder settings, same picture."""
-    preset, timeline = _timeline()
-    wav = _silence(tmp_path)
+    shots = [Shot(start=0, end=3, beat="hook", picture=Picture(kind="photo", image=0, fit="cover"))]
+    timeline = _timeline(shots, [_sized(_caption())])
     out = tmp_path / "moviepy.mp4"
-    render_video(timeline, PRODUCT, preset, wav, out, aigc_json='{"AIGC":{"Label":"1"}}',
+    render_video(timeline, PRODUCT, PRESET, _silence(tmp_path), out, aigc_json='{"AIGC":{"Label":"1"}}',
                  settings=Settings(encoder="libx264", renderer="moviepy"))
     info = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(out)],
                                      capture_output=True, text=True, check=True).stdout)
     video = next(s for s in info["streams"] if s["codec_type"] == "video")
     assert video["pix_fmt"] == "yuv420p" and video["profile"] == "High"
     assert "AIGC" in info["format"]["tags"]
-    assert _error_against_reference(out, preset, timeline, 2.5) < 5
+    assert np.abs(_decoded(out, 1.0) - rgb_frame_function(timeline, PRODUCT)(1.0).astype(int)).mean() < 6

@@ -125,9 +125,10 @@ def _normalised(path: Path, job_dir: Path) -> object:
 
     def scrub(value: object) -> object:
         if isinstance(value, dict):
-            # clip_id is made from the job's folder name, on purpose: each job's clips get their own ids
+            # clip_id is made from the job's folder name, on purpose: each job's clips get their own ids;
+            # render_seconds and QC's own timings are measurements of the machine, not of the clip
             return {k: scrub(v) for k, v in value.items()
-                    if k not in ("job", "source", "generated", "images", "clip_id")}
+                    if k not in ("job", "source", "generated", "images", "clip_id", "render_seconds", "seconds")}
         if isinstance(value, list):
             return [scrub(v) for v in value]
         if isinstance(value, str):

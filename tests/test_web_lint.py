@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.harness.processes import REPO_ROOT, Process, child_env, free_port, wait_for_port
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download needed)")

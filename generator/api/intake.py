@@ -43,6 +43,9 @@ OPTION_SCHEMA: dict[str, Any] = {
     "music": {"type": "boolean", "example": True},
     "qc": {"type": "string", "example": "on", "enum": ["on", "off"],
            "description": "on: read every clip back (<platform>.qc.json); off for previews"},
+    "style": {"type": "string", "example": "clean",
+              "description": "style pack (assets/styles/NAME.yaml); empty: chosen by category and variant"},
+    "captions": {"type": "string", "example": "verbatim", "enum": ["verbatim", "keywords"]},
 }
 
 
@@ -66,7 +69,8 @@ def brief_from(options: dict[str, Any], config: ApiConfig) -> Brief:
                                  f"{', '.join(load_presets())}")
     data: dict[str, Any] = {"platforms": raw_platforms, "writer": settings.writer, "voice": settings.voice,
                             "host": settings.host}
-    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host", "qc"):
+    for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host", "qc", "style",
+                 "captions"):
         value = options.get(name)
         if value not in (None, ""):
             data[name] = value
@@ -77,11 +81,17 @@ def brief_from(options: dict[str, Any], config: ApiConfig) -> Brief:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise HTTPException(422, f"bad job options: {problems} — see /docs for each option's values") from None
-    for name, allowed in (("writer", WRITERS), ("voice", VOICES), ("host", _hosts())):
+    for name, allowed in (("writer", WRITERS), ("voice", VOICES), ("host", _hosts()), ("style", _styles())):
         if getattr(brief, name) not in allowed:
             raise HTTPException(422, f"bad job options: unknown {name} {getattr(brief, name)!r} — choose "
-                                     f"{', '.join(allowed)}")
+                                     f"{', '.join(a for a in allowed if a)}")
     return brief
+
+
+def _styles() -> tuple[str | None, ...]:
+    from generator.edit.styles import style_names
+
+    return (None, *style_names())
 
 
 def _hosts() -> tuple[str, ...]:

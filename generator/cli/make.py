@@ -31,6 +31,8 @@ def make_cmd(
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
     qc: opt.QC = "on",
+    style: opt.Style = None,
+    captions: opt.Captions = "verbatim",
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
     learn: opt.Learn = None,
     explore: opt.Explore = 0.125,
@@ -47,7 +49,8 @@ def make_cmd(
 
     brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                    writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                   scale=scale, learn=learn, explore=explore, qc=qc)
+                                   scale=scale, learn=learn, explore=explore, qc=qc, style=style,
+                                   captions=captions)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     settings = get_settings()
@@ -93,9 +96,6 @@ def make_cmd(
                               + "; ".join(qc["failures"]) + f" (see {clip.platform}.qc.json)")
         for note in (variant.script.notes if variant.script else []):
             console.print(f"[cyan]note:[/] {variant.sku} v{variant.variant}: {note}")
-        if variant.script and variant.script.creative:
-            console.print(f"[cyan]learn:[/] {variant.sku} v{variant.variant}: {variant.script.angle} · "
-                          f"{variant.script.hook_id or 'free hook'} ({variant.script.creative.mode})")
         if variant.script and variant.script.creative:
             console.print(f"[cyan]learn:[/] {variant.sku} v{variant.variant}: {variant.script.angle} · "
                           f"{variant.script.hook_id or 'free hook'} ({variant.script.creative.mode})")

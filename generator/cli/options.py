@@ -30,6 +30,10 @@ Learn = Annotated[Path | None, typer.Option(help="insights.json of `daihuo learn
                                                  "hook from what sold (Thompson sampling)")]
 Explore = Annotated[float, typer.Option(min=0.0, max=1.0, help="with --learn: share of variants that try other "
                                                                "angles than the leader (0.125 = 1 in 8)")]
+Style = Annotated[str | None, typer.Option(help="style pack (assets/styles/NAME.yaml); default: by product category, "
+                                                "variants rotating through the packs")]
+Captions = Annotated[str, typer.Option(help="verbatim (what is said, phrase by phrase) or keywords (short captions)")]
+CAPTION_MODES = ("verbatim", "keywords")
 
 
 def split_list(value: str) -> list[str]:
@@ -50,7 +54,7 @@ def check_platforms(platforms: list[str]) -> None:
 def brief_from_options(
     *, platforms: str, variants: int, duration: int, lang: str | None, writer: str | None, voice: str | None,
     host: str | None, compliance: str, music: bool, scale: float, learn: Path | None = None, explore: float = 0.125,
-    qc: str = "on",
+    qc: str = "on", style: str | None = None, captions: str = "verbatim",
 ) -> Brief:
     """Validate the shared options (usage errors exit 2) and fill the engines from the settings."""
     platform_list = split_list(platforms)
@@ -63,6 +67,9 @@ def brief_from_options(
         check_insights(learn)
     if qc not in ("on", "off"):
         raise typer.BadParameter("use on or off", param_hint="--qc")
+    if captions not in CAPTION_MODES:
+        raise typer.BadParameter("use verbatim or keywords", param_hint="--captions")
+    check_style(style)
     settings = get_settings()
     from generator.voice.registry import ENGINES
 
@@ -71,7 +78,7 @@ def brief_from_options(
     return Brief(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
-        compliance=compliance, music=music, scale=scale, qc=qc,  # type: ignore[arg-type]
+        compliance=compliance, music=music, scale=scale, qc=qc, style=style, captions=captions,  # type: ignore[arg-type]
         learn=str(learn.resolve()) if learn is not None else None, explore=explore,
     )
 
@@ -84,3 +91,15 @@ def check_insights(path: Path) -> None:
         load_insights(path)
     except LearnError as exc:
         raise typer.BadParameter(str(exc), param_hint="--learn") from None
+
+
+def check_style(style: str | None) -> None:
+    """A named style must be a pack in assets/styles/ (and every pack must load)."""
+    from generator.edit.styles import StyleError, style_names
+
+    try:
+        names = style_names()
+    except StyleError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--style") from None
+    if style is not None and style not in names:
+        raise typer.BadParameter(f"unknown style '{style}'; choose from {', '.join(names)}", param_hint="--style")

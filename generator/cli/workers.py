@@ -92,6 +92,8 @@ def batch_cmd(
     compliance: opt.Compliance = "fix",
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
+    style: opt.Style = None,
+    captions: opt.Captions = "verbatim",
     broker: Annotated[str | None, typer.Option(help="Redis URL (default $DAIHUO_REDIS_URL or redis://127.0.0.1:6379/0)")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="show live progress per product and wait for the end")] = False,
     resume: Annotated[str | None, typer.Option(help="re-send the unfinished or failed parts of job RESUME")] = None,
@@ -126,7 +128,7 @@ def batch_cmd(
             raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
         brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                        writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                       scale=scale)
+                                       scale=scale, style=style, captions=captions)
         try:
             result = load_sheet(sheet, out_root, get_settings().sheet_limits())
         except SheetError as exc:

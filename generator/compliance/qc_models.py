@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-BoxKind = Literal["label", "caption", "badge", "disclosure", "card", "image", "title", "callout"]
+# "struck": text drawn struck through on purpose (the old price): blanked when the frame is read, never read.
+BoxKind = Literal["label", "caption", "badge", "disclosure", "card", "image", "title", "callout", "struck"]
 
 
 class TextBox(BaseModel):

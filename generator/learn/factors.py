@@ -30,26 +30,30 @@ def job_level(brief: Brief, name: str) -> str:
     return str(value) if value not in (None, "") else "default"
 
 
-def clip_factors(script: Script | None, brief: Brief, platform: str) -> dict[str, str]:
-    """Factor -> level for one clip, in FACTORS order."""
+def clip_factors(script: Script | None, brief: Brief, platform: str, style: str | None = None) -> dict[str, str]:
+    """Factor -> level for one clip, in FACTORS order. STYLE is the pack the edit actually used (chosen by
+    category and variant when the brief names none); without it, the brief's."""
     levels = {
         "angle": (script.angle if script else "") or "none",
         "hook": (script.hook_id if script else "") or "free",
         "platform": platform,
     }
+    if style:
+        levels["style"] = style
     return {name: levels[name] if name in levels else job_level(brief, name) for name in FACTORS}
 
 
-def describe_clip(directory: Path, platform: str, script: Script | None, brief: Brief) -> dict[str, Any]:
+def describe_clip(directory: Path, platform: str, script: Script | None, brief: Brief,
+                  style: str | None = None) -> dict[str, Any]:
     """The fields a clip record adds for `daihuo learn`: clip_id, post title, factors."""
     post = script.copy_by_platform.get(platform) if script else None
     return {"clip_id": clip_id(directory, platform), "title": post.title if post else "",
-            "factors": clip_factors(script, brief, platform)}
+            "factors": clip_factors(script, brief, platform, style)}
 
 
-def creative_record(script: Script | None, brief: Brief) -> dict[str, Any]:
+def creative_record(script: Script | None, brief: Brief, style: str | None = None) -> dict[str, Any]:
     """The manifest's `creative`: each variant-wide factor's level, who chose it and why."""
-    factors = clip_factors(script, brief, "")
+    factors = clip_factors(script, brief, "", style)
     choice = script.creative if script else None
     out: dict[str, Any] = {}
     for name, level in factors.items():
@@ -62,6 +66,8 @@ def creative_record(script: Script | None, brief: Brief) -> dict[str, Any]:
                 entry = {"by": "writer", "why": "written freely by the model (no template hook)"}
             else:
                 entry = {"by": "writer", "why": f"variant {script.variant if script else '?'}'s rotation"}
+        elif name == "style" and not brief.style and style:
+            entry = {"by": "edit", "why": "chosen by the product's category and the variant number"}
         else:
             entry = {"by": "brief", "why": "set for the whole job"}
         out[name] = {"level": level, **entry}

@@ -13,12 +13,24 @@ from generator.models.creative import ANGLES, CHOOSABLE, FACTORS, CreativeChoice
 from generator.models.product import Product, RowError, SheetResult
 from generator.models.results import Clip, JobResult, Manifest, VariantResult
 from generator.models.script import Beat, Line, PlatformCopy, Script
-from generator.models.timeline import Box, HostOverlay, Overlay, OverlayKind, Scene, Timeline
+from generator.models.timeline import (
+    Animation,
+    Box,
+    HostOverlay,
+    Layer,
+    LayerKind,
+    Picture,
+    Shot,
+    SoundCue,
+    Timeline,
+    Transition,
+)
 from generator.models.voice import LineTiming, VoiceTrack
 
 __all__ = [
-    "ANGLES", "CHOOSABLE", "FACTORS", "CreativeChoice", "BEAT_ORDER", "BeatKind", "Beat", "Box", "Brief", "Clip", "ComplianceReport", "CompliancePolicy", "Finding",
-    "HostOverlay", "JobResult", "Language", "Line", "LineTiming", "Manifest", "Overlay", "OverlayKind",
-    "PlatformCopy", "Product", "RowError", "Scene", "Script", "SheetResult", "Timeline", "VariantResult",
-    "VoiceTrack", "stable_hash",
+    "ANGLES", "Animation", "Beat", "BEAT_ORDER", "BeatKind", "Box", "Brief", "CHOOSABLE", "Clip",
+    "CompliancePolicy", "ComplianceReport", "CreativeChoice", "FACTORS", "Finding", "HostOverlay",
+    "JobResult", "Language", "Layer", "LayerKind", "Line", "LineTiming", "Manifest", "Picture",
+    "PlatformCopy", "Product", "RowError", "Script", "SheetResult", "Shot", "SoundCue", "stable_hash",
+    "Timeline", "Transition", "VariantResult", "VoiceTrack",
 ]

@@ -26,4 +26,8 @@ class Brief(BaseModel):
     explore: float = Field(default=0.125, ge=0.0, le=1.0, description="with `learn`: share of variants that try "
                            "other levels than the leaders (0.125 = 1 in 8)")
     qc: Literal["on", "off"] = Field(default="on", description="read every clip back (<platform>.qc.json); off for previews")
+    style: str | None = Field(default=None, description="style pack (assets/styles/NAME.yaml); None: by category, "
+                                                        "rotating over variants")
+    captions: Literal["verbatim", "keywords"] = Field(default="verbatim", description="verbatim: what is said, "
+                                                      "phrase by phrase; keywords: each line's short caption")
 

@@ -31,6 +31,13 @@ def clip_hash(product: Product, brief: Brief, variant: int, platform: str, scrip
     return stable_hash({"variant": variant_hash(product, brief, variant, script), "platform": platform})
 
 
+def variant_style(product: Product, brief: Brief, variant: int) -> str:
+    """The style pack a variant's clips are edited in (the brief's, or chosen by category and variant)."""
+    from generator.edit.styles import style_name
+
+    return style_name(product.category, variant, brief.style)
+
+
 def refresh_record(path: Path, described: dict[str, Any]) -> None:
     """A clip kept from an earlier run still gets this run's id, title and factors in its record."""
     record = read_json(path)
@@ -58,15 +65,15 @@ def render_platform(
     SHOWN is what is drawn (the product after compliance review); INPUTS_PRODUCT, when given, is the sheet's
     original row, which is what the inputs hash is computed from.
     """
+    from generator.edit import edit_clip
     from generator.video.cover import render_cover
-    from generator.video.layout import build_timeline
     from generator.video.probe import summarize
     from generator.video.render import choose_encoder, render_video
     from generator.video.subtitles import to_srt, to_vtt
 
     paths = clip_paths(directory, platform)
     inputs_hash = clip_hash(inputs_product or shown, brief, script.variant, platform, script)
-    described = describe_clip(directory, platform, script, brief)
+    described = describe_clip(directory, platform, script, brief, variant_style(shown, brief, script.variant))
     if not force:
         done = finished_clip(paths, inputs_hash)
         if done is not None:
@@ -77,8 +84,9 @@ def render_platform(
     label = implicit_label(f"daihuo-{inputs_hash}", producer=engines.producer, propagator=engines.propagator)
     aigc_json = metadata_value(label)
     host = engines.host(voice, script, preset)
-    timeline = build_timeline(
-        shown, script, voice, preset, disclosures=report.disclosures if report else [],
+    timeline = edit_clip(
+        shown, script, voice, preset, style=brief.style, captions=brief.captions,
+        disclosures=report.disclosures if report else [],
         host_layout=host_layout(preset) if host else "none", host_box=host.box if host else None,
     )
     directory.mkdir(parents=True, exist_ok=True)
@@ -97,13 +105,14 @@ def render_platform(
     )
     write_json_atomic(paths["record"], {"clip": clip.model_dump(), "aigc": label, "label_text": preset.label,
                                         "host_engine": getattr(host, "engine", "none") if host else "none",
-                                        "render_seconds": round(time.perf_counter() - started, 3), **described})
+                                        "style": timeline.style, "render_seconds": round(time.perf_counter() - started, 3),
+                                        **described})
     if brief.qc == "on":  # read the clip back: <platform>.qc.json (generator/compliance/qc.py)
         from generator.compliance.qc_pipeline import qc_clip
         from generator.compliance.timeline_boxes import timeline_text_boxes
 
         qc_clip(paths["video"], directory, platform, script=script, product=shown, preset=preset,
-                boxes=timeline_text_boxes(timeline, shown, preset),
+                boxes=timeline_text_boxes(timeline),
                 statements=report.disclosures if report else [], scale=brief.scale)
     return clip
 

@@ -12,7 +12,7 @@ from generator.learn.factors import creative_record, describe_clip
 from generator.models import Brief, JobResult, Manifest, Product, VariantResult
 from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
 from generator.pipeline.fallbacks import variant_fallbacks
-from generator.pipeline.render import variant_hash
+from generator.pipeline.render import variant_hash, variant_style
 
 
 def write_manifest(result: VariantResult, product: Product, brief: Brief, job: str) -> Path:
@@ -20,11 +20,12 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
     directory = Path(result.directory)
     clips: dict[str, dict[str, Any]] = {}
     host_engine = brief.host
+    style = variant_style(product, brief, result.variant)
     for clip in result.clips:
         record = read_json(clip_paths(directory, clip.platform)["record"]) or {}
         clips[clip.platform] = {**clip.model_dump(exclude={"skipped"}), "aigc": record.get("aigc"),
                                 "label_text": record.get("label_text"),
-                                **describe_clip(directory, clip.platform, result.script, brief)}
+                                **describe_clip(directory, clip.platform, result.script, brief, style)}
         host_engine = record.get("host_engine", host_engine)
     script = result.script
     manifest = Manifest(
@@ -43,7 +44,7 @@ def write_manifest(result: VariantResult, product: Product, brief: Brief, job: s
         voice=result.voice.model_dump(exclude={"lines"}) if result.voice else None,
         line_timings=result.voice.lines if result.voice else [],
         compliance=result.compliance, clips=clips, error=result.error,
-        creative=creative_record(result.script, brief),
+        creative=creative_record(result.script, brief, style),
     )
     return write_json_atomic(directory / "manifest.json", manifest.model_dump(mode="json", by_alias=True))
 

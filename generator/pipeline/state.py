@@ -24,6 +24,14 @@ class Reviewed(BaseModel):
     shown: Product
 
 
+class Spoken(BaseModel):
+    """The voice step's result: the script as fitted to the brief's length (lines dropped or added) and its
+    voice track. The clips draw this script, not the reviewed one."""
+
+    script: Script
+    voice: VoiceTrack
+
+
 class VariantState(BaseModel):
     job: str
     out: str
@@ -56,7 +64,9 @@ class VariantState(BaseModel):
             reviewed = Reviewed.model_validate(data)
             return self.model_copy(update={"reviewed": reviewed, "script": reviewed.script})
         if step == VOICE:
-            return self.model_copy(update={"voice": VoiceTrack.model_validate(data)})
+            spoken = Spoken.model_validate(data)
+            reviewed = self.reviewed.model_copy(update={"script": spoken.script}) if self.reviewed else None
+            return self.model_copy(update={"voice": spoken.voice, "script": spoken.script, "reviewed": reviewed})
         platform = platform_of(step)
         if platform is None:
             raise ValueError(f"unknown step {step!r}")

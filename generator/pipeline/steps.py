@@ -16,7 +16,7 @@ from generator.models import Brief, ComplianceReport, CreativeChoice, Product, S
 from generator.pipeline.engines import Engines
 from generator.pipeline.plan import REVIEW, SCRIPT, VOICE, platform_of
 from generator.pipeline.render import remove_partials, render_platform
-from generator.pipeline.state import Reviewed, VariantState
+from generator.pipeline.state import Reviewed, Spoken, VariantState
 from generator.script.base import ScriptWriter
 from generator.settings import ASSETS_DIR
 from generator.voice.base import VoiceEngine
@@ -80,6 +80,26 @@ def speak(script: Script, brief: Brief, directory: Path, engine: VoiceEngine, *,
     return speak_script(script, engine, directory / VOICE_DIR, music=MUSIC if brief.music else None, speed=speed)
 
 
+def speak_fitted(reviewed: Reviewed, brief: Brief, directory: Path, engines: Engines) -> Spoken:
+    """The voice step: speak the reviewed script, then fit it to `brief.duration` by dropping or adding
+    sheet-grounded lines and nudging the rate (generator/script/fit.py). Added lines come from the reviewed
+    product, and the fitted script is reviewed again, so fitting can never bring back a claim the review took out."""
+    import tempfile
+
+    from generator.script.fit import RememberedVoice, fit_duration, line_timer
+    from generator.script.template_writer import extra_lines
+
+    with tempfile.TemporaryDirectory(prefix="daihuo-said-") as said:
+        voice = RememberedVoice(engines.voice, Path(said))
+        script, track = fit_duration(
+            reviewed.script, reviewed.shown, brief.duration,
+            lambda s, rate: speak(s, brief, directory, voice, speed=rate),  # type: ignore[arg-type]
+            extras=extra_lines, measure=line_timer(voice, directory / VOICE_DIR))
+    if script != reviewed.script:
+        review(script, reviewed.shown, brief, engines)  # raises BlockedByCompliance on a new finding
+    return Spoken(script=script, voice=track)
+
+
 def run_body(step: str, state: VariantState, engines: Engines) -> StepOutput:
     """Run STEP for the variant in STATE (whose earlier steps are filled in)."""
     if step == SCRIPT:
@@ -95,7 +115,7 @@ def run_body(step: str, state: VariantState, engines: Engines) -> StepOutput:
     if state.reviewed is None:
         raise DaihuoError(f"step {step} needs the compliance step first", "run the job's steps in plan order")
     if step == VOICE:
-        return StepOutput(speak(state.reviewed.script, state.brief, state.directory, engines.voice))
+        return StepOutput(speak_fitted(state.reviewed, state.brief, state.directory, engines))
     platform = platform_of(step)
     if platform is None or state.voice is None:
         raise DaihuoError(f"step {step} cannot run yet", "run the job's steps in plan order")

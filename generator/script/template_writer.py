@@ -99,6 +99,62 @@ def _spec_texts(product: Product, language: str) -> list[str]:
     return [f"{k}{sep}{v}" if v else k for k, v in product.specs.items()]
 
 
+def extra_lines(product: Product, script: Script) -> list[tuple[str, Line]]:
+    """Lines that could lengthen `script`, all from the sheet's own fields, most useful first: (beat, line).
+
+    Selling points and specs the script does not say yet, a pain line when it has none, then the product's
+    scenes and audience. The duration fitter (generator/script/fit.py) picks from these; other languages than
+    the template languages get none.
+    """
+    language = script.language if script.language in TEMPLATE_LANGUAGES else None
+    if language is None:
+        return []
+    tpl = load_templates(language)
+    said = script.narration()
+    ctx = template_context(product, language, script.variant)
+    out: list[tuple[str, Line]] = []
+    n = len(script.lines())
+
+    def add(beat: str, options: list[dict[str, str]], k: int, **extra: Any) -> None:
+        for j in range(len(options)):
+            line = _render(options[(k + j) % len(options)], {**ctx, **extra})
+            if line:
+                out.append((beat, line))
+                return
+
+    for i, point in enumerate(p.rstrip("。.") for p in product.selling_points):
+        if point and point not in said:
+            add("demo", tpl["demo"], n + i, point=point)
+    for i, spec in enumerate(_spec_texts(product, language)):
+        if spec.split("：")[-1].split(": ")[-1] not in said:
+            add("proof", tpl["proof"], n + i, spec=spec)
+    if not any(b.kind == "pain" for b in script.beats):
+        add("pain", tpl["pain"], n)
+    extend = tpl.get("extend", {})
+    for i, scene in enumerate(product.scenes):
+        if scene not in said:
+            add("pain", extend.get("scene", []), i, scene=scene)
+    if product.audience and product.audience not in said:
+        add("pain", extend.get("audience", []), 0)
+    # Longer briefs: the brand by name, the offer once more, a recap of the points, a second call to action,
+    # and a closer look at each point (what a 60 s clip says while the shots show the details).
+    add("hook", extend.get("brand", []), 0)
+    if product.price or product.sale_price or product.offer:
+        add("offer", extend.get("recap_offer", []), 0)
+    points = [p.rstrip("。.") for p in product.selling_points if p]
+    if len(points) >= 2:
+        add("proof", extend.get("recap_points", []), 0, points=("，" if language == "zh" else "; ").join(points))
+    used_cta = {line.text for beat in script.beats if beat.kind == "cta" for line in beat.lines}
+    for option in tpl["cta"]:
+        line = _render(option, ctx)
+        if line and line.text not in used_cta:
+            out.append(("cta", line))
+            break
+    for i, point in enumerate(points):
+        add("demo", extend.get("closer_look", []), i, point=point)
+    return out
+
+
 class TemplateWriter:
     """`chars_per_second`: the speaking rate of the voice that will read the scripts (a number, or a function
     of the language such as VoiceEngine.chars_per_second); without it, a typical neural host's rate."""

@@ -13,8 +13,8 @@ from PIL import Image
 
 from generator.models import Product, Script
 from generator.platforms import Preset
-from generator.video.layout import build_badge, label_font_size
-from generator.video.render import overlay_image, place
+from generator.video.layers import draw
+from generator.video.layout import badge_layer, label_font_size
 from generator.video.text import draw_lines, fit_text
 from generator.video.visuals import card_background, load_photo, photo_background
 
@@ -45,10 +45,9 @@ def render_cover(product: Product, script: Script, preset: Preset, out_path: Pat
     label = draw_lines([preset.label], language, label_font_size(cover), stroke=None, box=(0, 0, 0, 150),
                        padding=max(4, label_font_size(cover) // 5))
     img.alpha_composite(label, (left, top))
-    badge = build_badge(product, cover, language)
+    badge = badge_layer(product, cover, language)
     if badge is not None:
-        badge_img = overlay_image(badge, language)
-        img.alpha_composite(badge_img, place(badge, badge_img, cover.width, cover.height))
+        img.alpha_composite(draw(badge, language), badge.box[:2])
 
     exif = Image.Exif()
     # Implicit label for images: the AIGC JSON in EXIF UserComment (ASCII character-code prefix).

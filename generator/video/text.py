@@ -46,8 +46,11 @@ def _cmap(face: Face) -> frozenset[int]:
     return frozenset(font.getBestCmap().keys())
 
 
-def chain(language: str) -> tuple[Face, ...]:
-    keys = _config()["languages"].get(language, _config()["languages"]["en"])
+@cache
+def chain(language: str, family: str = "sans") -> tuple[Face, ...]:
+    """Faces tried glyph by glyph for `language`; `family` names a chain under `families` in fonts.yaml."""
+    cfg = _config()
+    keys = cfg.get("families", {}).get(family, {}).get(language) or cfg["languages"].get(language, cfg["languages"]["en"])
     faces = []
     for key in keys:
         try:
@@ -60,11 +63,11 @@ def chain(language: str) -> tuple[Face, ...]:
 
 
 @cache
-def _pil_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
+def pil_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(face.path, size=size, index=face.index)
 
 
-def _runs(text: str, faces: tuple[Face, ...]) -> list[tuple[str, Face]]:
+def font_runs(text: str, faces: tuple[Face, ...]) -> list[tuple[str, Face]]:
     """Split text into runs, each drawn with the first face of the chain that has its glyphs."""
     runs: list[tuple[str, Face]] = []
     for ch in text:
@@ -78,9 +81,9 @@ def _runs(text: str, faces: tuple[Face, ...]) -> list[tuple[str, Face]]:
     return runs
 
 
-def text_width(text: str, language: str, size: int) -> float:
-    faces = chain(language)
-    return sum(_pil_font(face, size).getlength(run) for run, face in _runs(text, faces))
+def text_width(text: str, language: str, size: int, family: str = "sans") -> float:
+    faces = chain(language, family)
+    return sum(pil_font(face, size).getlength(run) for run, face in font_runs(text, faces))
 
 
 def _tokens(text: str) -> list[str]:
@@ -101,17 +104,17 @@ def _is_cjk(ch: str) -> bool:
     return ord(ch) > 0x2E80
 
 
-def wrap(text: str, language: str, size: int, max_width: float) -> list[str]:
+def wrap(text: str, language: str, size: int, max_width: float, family: str = "sans") -> list[str]:
     """Greedy wrap by rendered width; a token wider than the line is split by characters."""
     lines: list[str] = []
     current = ""
     for token in _tokens(text):
         candidate = current + token
-        if text_width(candidate.strip(), language, size) <= max_width or not current.strip():
-            if text_width(candidate.strip(), language, size) > max_width:
+        if text_width(candidate.strip(), language, size, family) <= max_width or not current.strip():
+            if text_width(candidate.strip(), language, size, family) > max_width:
                 # A single token too wide for the line: hard-split it.
                 for ch in token:
-                    if text_width((current + ch).strip(), language, size) > max_width and current.strip():
+                    if text_width((current + ch).strip(), language, size, family) > max_width and current.strip():
                         lines.append(current.strip())
                         current = ch
                     else:
@@ -126,16 +129,17 @@ def wrap(text: str, language: str, size: int, max_width: float) -> list[str]:
     return lines
 
 
-def fit_text(text: str, language: str, size: int, max_width: float, max_lines: int, min_size: int) -> tuple[list[str], int]:
+def fit_text(text: str, language: str, size: int, max_width: float, max_lines: int, min_size: int,
+             family: str = "sans") -> tuple[list[str], int]:
     """Largest size ≤ `size` at which `text` wraps into at most `max_lines` lines within `max_width`."""
     while True:
-        lines = wrap(text, language, size, max_width)
+        lines = wrap(text, language, size, max_width, family)
         if len(lines) <= max_lines or size <= min_size:
-            return balance(text, language, size, max_width, lines), size
+            return balance(text, language, size, max_width, lines, family), size
         size = max(min_size, int(size * 0.9))
 
 
-def balance(text: str, language: str, size: int, max_width: float, lines: list[str]) -> list[str]:
+def balance(text: str, language: str, size: int, max_width: float, lines: list[str], family: str = "sans") -> list[str]:
     """Same number of lines, evened out: the narrowest width that still wraps into that many lines.
 
     Greedy wrapping leaves orphans (还在找靠谱的美 / 妆？); a short binary search on the width fixes that.
@@ -145,7 +149,7 @@ def balance(text: str, language: str, size: int, max_width: float, lines: list[s
     lo, hi, best = max_width / len(lines) * 0.8, max_width, lines
     for _ in range(7):
         mid = (lo + hi) / 2
-        trial = wrap(text, language, size, mid)
+        trial = wrap(text, language, size, mid, family)
         if len(trial) <= len(lines):
             best, hi = trial, mid
         else:
@@ -157,14 +161,14 @@ def draw_lines(
     lines: list[str], language: str, size: int, *, fill: tuple[int, int, int, int] = (255, 255, 255, 255),
     stroke: tuple[int, int, int, int] | None = (0, 0, 0, 255), stroke_width: int | None = None,
     box: tuple[int, int, int, int] | None = None, padding: int | None = None, align: str = "center",
-    line_spacing: float = 1.25,
+    line_spacing: float = 1.25, family: str = "sans",
 ) -> Image.Image:
     """Render lines into a tight RGBA image (optionally on a rounded box), sized to fit every glyph."""
-    faces = chain(language)
+    faces = chain(language, family)
     stroke_w = stroke_width if stroke_width is not None else max(1, size // 14) if stroke else 0
     pad = padding if padding is not None else (size // 3 if box else stroke_w + 1)
     line_h = int(size * line_spacing)
-    widths = [text_width(line, language, size) for line in lines]
+    widths = [text_width(line, language, size, family) for line in lines]
     width = int(max(widths, default=0)) + 2 * pad + 2 * stroke_w
     height = line_h * len(lines) + 2 * pad + int(size * 0.25)
     img = Image.new("RGBA", (max(1, width), max(1, height)), (0, 0, 0, 0))
@@ -174,8 +178,8 @@ def draw_lines(
     for i, (line, w) in enumerate(zip(lines, widths, strict=True)):
         x = pad + stroke_w + ((width - 2 * pad - 2 * stroke_w - w) / 2 if align == "center" else 0)
         y = pad + i * line_h
-        for run, face in _runs(line, faces):
-            font = _pil_font(face, size)
+        for run, face in font_runs(line, faces):
+            font = pil_font(face, size)
             draw.text((x, y), run, font=font, fill=fill, stroke_width=stroke_w, stroke_fill=stroke)
             x += font.getlength(run)
     return img

@@ -71,8 +71,8 @@ _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 class _Library:
     """libespeak-ng loaded once per process, in synchronous mode, collecting samples and word events."""
 
-    def __init__(self) -> None:
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+    def __init__(self, path: str = "") -> None:
+        name = path or ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
         try:
             self.lib = ctypes.CDLL(name)
         except OSError as exc:

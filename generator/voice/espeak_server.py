@@ -30,10 +30,11 @@ def _speak(lib: object, request: dict) -> dict:  # type: ignore[type-arg]
 
 
 def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:  # noqa: ANN001 - text streams
+    from generator.settings import load_settings
     from generator.voice.espeak import EspeakError, _Library
 
     try:
-        lib = _Library()
+        lib = _Library(load_settings().espeak_library)
     except EspeakError as exc:
         stdout.write(json.dumps({"ok": False, "error": str(exc)}) + "\n")
         stdout.flush()

@@ -9,6 +9,7 @@ detector (about 0.7 s per run on a 30 s track here); the meter alone costs a fra
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import subprocess
@@ -71,5 +72,7 @@ def _ffmpeg(args: list[str]) -> str:
     proc = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-y", *args], capture_output=True, text=True,
                           timeout=300)
     if proc.returncode != 0:
+        if "No space left on device" in proc.stderr:  # said before the meter's summary, not in the tail
+            raise OSError(errno.ENOSPC, "No space left on device (ffmpeg, writing the voice track)")
         raise LoudnessError(f"ffmpeg failed: {proc.stderr.strip()[-300:]}")
     return proc.stderr

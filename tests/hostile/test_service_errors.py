@@ -8,6 +8,7 @@ hits (one line each) and the batch goes on, leaving no temporary files behind.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -161,13 +162,15 @@ def test_every_endpoint_answers_without_traceback_or_server_path(server: tuple[s
 # ---- the pipeline under a broken environment (`daihuo make`, a real subprocess) ---------------------------
 
 
-def make(sheet: Path, out: Path, *, path: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = child_env(DAIHUO_THREADS="1")
+def make(sheet: Path, out: Path, *, path: str | None = None, timeout: float = 300,
+         **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = child_env(DAIHUO_THREADS="1", **extra_env)
     env.pop("DAIHUO_REDIS_URL", None)
     if path is not None:
         env["PATH"] = path
     return subprocess.run([sys.executable, "-m", "generator.cli", "make", str(sheet), "--platforms", "douyin",
-                           "--duration", "6", "--scale", "0.25", "--no-music", "--out", str(out), "--job", "job"],
+                           "--duration", "6", "--scale", "0.25", "--no-music", "--qc", "off", "--out", str(out),
+                           "--job", "job"],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -175,7 +178,8 @@ def failures(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
     """`failed: SKU v1: step: problem — fix` lines of the CLI (rich wraps long lines: unwrap them first)."""
     text = " ".join(result.stderr.split()).split(" clip(s) rendered")[0].rsplit(" ", 1)[0]
     found: dict[str, str] = {}
-    for part in text.split("failed: ")[1:]:
+    for part in re.split(r"(?<!QC )failed: (?=\S+ v\d+: )", text)[1:]:
+        part = re.split(r" (?:note|fallback|learn|QC failed|warning):", part)[0]  # the lines after a failure
         sku, _, rest = part.partition(" v1: ")
         found[sku] = rest.strip()
     return found
@@ -201,8 +205,11 @@ def test_a_missing_tool_fails_each_product_in_one_line(tmp_path: Path, tool: str
 
 
 def test_missing_espeak_is_one_line(tmp_path: Path) -> None:
+    """The voice speaks through libespeak-ng (not the espeak-ng program): a machine without it is one whose
+    library cannot be loaded."""
     sheet = write_sheet(tmp_path / "sheet", ["T-1"])
-    result = make(sheet, tmp_path / "out", path=tool_path(tmp_path, without=("espeak-ng",)))
+    result = make(sheet, tmp_path / "out", path=tool_path(tmp_path, without=("espeak-ng",)),
+                  DAIHUO_ESPEAK_LIBRARY=str(tmp_path / "no" / "libespeak-ng.so.1"))
     assert "Traceback" not in result.stderr and result.returncode == 1
     assert "espeak-ng" in result.stderr and "install" in result.stderr
 
@@ -230,9 +237,9 @@ def test_a_read_only_product_folder_fails_that_product_only(tmp_path: Path) -> N
 
 
 def test_a_full_disk_fails_the_products_it_hits_and_the_batch_goes_on(tmp_path: Path) -> None:
-    skus = ["D-1", "D-2", "D-3"]
+    skus = ["D-1", "D-2", "D-3", "D-4", "D-5", "D-6"]
     sheet = write_sheet(tmp_path / "sheet", skus)
-    # 6 MB: the job state and the first product fit; the disk fills up during the second.
+    # 6 MB: the job state and the first product fit (about 1 MB each); the disk fills up before the sixth.
     with small_disk(tmp_path / "disk", "6m") as disk:
         result = make(sheet, disk)
         assert_clean_failure(result, disk)

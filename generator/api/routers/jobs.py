@@ -27,6 +27,7 @@ from generator.api.intake import OPTION_SCHEMA, brief_from, rows_problem, save_u
 from generator.api.public import one_line, public
 from generator.api.sheet_reader import Reading, Refused, start_reading
 from generator.models import Brief
+from generator.output import sku_folder
 from generator.pipeline.store import STATE_DIR, JobNotFound, JobStore
 from generator.pipeline.views import summarize
 
@@ -175,12 +176,17 @@ def router(config: ApiConfig, store: JobStore) -> APIRouter:
         """Every file the job made so far, with download URLs (they carry the job's download token)."""
         job = job_or_404(store, job_id, caller)
         root = config.out_root / job_id
+        # Folders are safe forms of the SKUs ('HASH#2%41~0256…'); the files name the SKU itself.
+        skus = {sku_folder(p["sku"]): p["sku"] for p in job.get("products", []) if isinstance(p, dict) and "sku" in p}
         files = []
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
             rel = path.relative_to(root)
             if not path.is_file() or any(part.startswith(".") for part in rel.parts) or "voice" in rel.parts[:-1]:
                 continue
-            files.append(_describe(job_id, rel, path, job["token"]))
+            described = _describe(job_id, rel, path, job["token"])
+            if described["sku"] is not None:
+                described["sku"] = skus.get(described["sku"], described["sku"])
+            files.append(described)
         return {"id": job_id, "state": job["state"], "files": files}
 
     async def _json_body(request: Request) -> Any:
