@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from bench.receiver import Receiver, black_or_frozen, free_port, joins, packet_times
 from tests.helpers import frame_at, ocr
-from tests.live_receiver import Receiver, black_or_frozen, free_port, joins, packet_times
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEET = """sku,title,brand,category,price,sale_price,selling_points,specs,audience,scenes,offer

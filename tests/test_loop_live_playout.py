@@ -3,6 +3,7 @@ a real local ffmpeg receiver: exact joins, reconnects, fills when rendering is b
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import threading
@@ -13,14 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.receiver import Receiver, black_spans, joins, packet_times
 from generator.loop.answers import Answerer
+from generator.loop.build import build_loop, render_source
 from generator.loop.comments import Inbox
-from generator.loop.live import LiveConfig, LiveRoom
+from generator.loop.live import LiveConfig, LiveRoom, opening_sources
 from generator.loop.playout import Playout, SliceError, StreamFormat
 from generator.loop.render import subtitles_path
 from generator.models import Beat, Brief, Line, Product, Script
 from tests.helpers import frame_at
-from tests.live_receiver import Receiver, black_spans, joins, packet_times
 
 FMT = StreamFormat(160, 96, 15, 48000, "300k")
 
@@ -163,3 +165,20 @@ def test_room_fills_when_rendering_is_behind_and_answers_at_a_boundary(tmp_path:
     video = packet_times(rx.out, "v")
     assert joins(video, 1 / 15) == [] and abs(video[-1] - 24) < 0.5
     assert black_spans(rx.out) == []
+
+
+def test_live_room_reuses_the_loop_build_cache(tmp_path: Path) -> None:
+    """`loop build` and then `loop stream` of the same sheet and options: the room renders nothing again but its
+    opening greeting (the segments' content hashes are the same)."""
+    products = [Product(sku="COF-1", title="手工挂耳咖啡"), Product(sku="CUP-2", title="保温杯")]
+    brief = Brief(platforms=["kuaishou"], scale=0.1)
+    built = ColourRenderer("blue", 3.0)
+    build_loop(products, brief, writer=writer, renderer=built, loop_dir=tmp_path, hours=0.05, window_min=0.2, seed=1,
+               start_hour=10)
+    assert built.calls >= 4
+    again = ColourRenderer("blue", 3.0)
+    config = LiveConfig(hours=0.05, window_min=0.2, seed=1, start_hour=10)
+    opening, *rest = itertools.islice(opening_sources(products, brief, writer, config), built.calls + 1)
+    assert opening.kind == "greeting"
+    specs = [render_source(source, brief, again, tmp_path) for source in rest]
+    assert again.calls == 0 and len({s.id for s in specs}) == len(list((tmp_path / "segments").glob("*.mp4")))

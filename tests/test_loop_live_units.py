@@ -228,3 +228,10 @@ def test_line_cues_from_subtitles(tmp_path: Path) -> None:
         "3\n00:00:06,100 --> 00:00:07,000\n再见\n", encoding="utf-8")
     assert line_cues(clip, 7.4) == pytest.approx([3.593, 6.0125], abs=0.001)  # the middle of each pause
     assert line_cues(tmp_path / "none.mp4", 7.4) == []
+
+
+def test_names_and_quotes_are_cleaned() -> None:
+    r = reply("这个咖啡\u200b是什么烘焙度？😀\n\n", user="\u202e小王🎉")
+    assert r.lines[0] == "小王问：这个咖啡是什么烘焙度？"  # no zero-width, RTL or emoji
+    long = reply("这个咖啡是什么烘焙度" + "呀" * 80)
+    assert len(long.lines[0]) <= len("小王问：") + 40 and long.lines[0].endswith("…")

@@ -89,10 +89,14 @@ def is_spam(text: str, product: Product) -> bool:
     return any(kind in ALWAYS for kind, _found in scan(text, Grounding.of(product, product.language)))
 
 
+_DROPPED = ("Cf", "Co", "Cn", "Cs", "So", "Sk")  # format (zero-width, RTL), private, emoji and modifiers
+
+
 def clean_text(text: str, limit: int) -> str:
-    """Printable characters only, whitespace collapsed, at most `limit` characters (… when cut)."""
-    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
-    text = re.sub(r"\s+", " ", text).strip()
+    """Letters, digits, punctuation and spaces only (no control or format characters, no emoji: the caption
+    fonts have no glyphs for them), whitespace collapsed, at most `limit` characters (… when cut)."""
+    kept = (" " if unicodedata.category(c) == "Cc" else c for c in text if unicodedata.category(c) not in _DROPPED)
+    text = re.sub(r"\s+", " ", "".join(kept)).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

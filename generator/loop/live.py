@@ -18,7 +18,6 @@ Every reply is logged with its comment in live/answers.jsonl; every item played 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import threading
@@ -27,11 +26,10 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from generator.errors import DaihuoError
 from generator.loop import interstitials as inter
-from generator.loop.answers import Answerer, Reply
+from generator.loop.answers import Answerer
 from generator.loop.build import (
     INTERSTITIAL_WEIGHT,
     SEGMENTS,
@@ -42,18 +40,17 @@ from generator.loop.build import (
     render_source,
     sources,
 )
-from generator.loop.comments import Comment, Inbox, ViewerCount
+from generator.loop.comments import Inbox
 from generator.loop.live_plan import Audience, LiveHistory, choose_next
 from generator.loop.models import SegmentSpec
 from generator.loop.playout import Playout, SliceError
 from generator.loop.render import SegmentRenderer
-from generator.models import Beat, Brief, Line, Product, Script
+from generator.loop.respond import STALE_S, JsonLines, Responder, Urgent
+from generator.models import Brief, Product
 
 LIVE = "live"
 ANSWERS = f"{LIVE}/segments"
 MIN_SLICE = 1.5      # seconds: shorter slices cost a decoder start for little gain in answer latency
-STALE_S = 60.0       # a comment not on air this long after it arrived is dropped
-MAX_QUEUED = 4       # answers waiting to play; beyond this, greetings and deflections are skipped
 BACKGROUND_NICE = 10  # CPU priority of the prepare thread once on air (answers and the encoder come first)
 
 
@@ -85,28 +82,6 @@ class LiveReport:
     errors: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Urgent:
-    segment: SegmentSpec
-    reason: str  # answer | greet | deflect | unknown | hook
-    comment: Comment | None = None
-    reply: Reply | None = None
-
-
-class JsonLines:
-    """Append-only JSON-lines log; one write per line, so readers never see half a record."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-
-    def write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-
-
 def opening_sources(products: Sequence[Product], brief: Brief, writer: Writer, config: LiveConfig) -> Iterator[Source]:
     """The loop's sources in play order, led by a short greeting for the daypart the stream starts in."""
     first = products[0]
@@ -118,13 +93,6 @@ def opening_sources(products: Sequence[Product], brief: Brief, writer: Writer, c
                      INTERSTITIAL_WEIGHT * config.weights.get(first.sku, 1.0), g.hours)
     yield from sources(products, brief, writer, seed=config.seed, weights=config.weights,
                        host_name=config.host_name, hours_span=(config.start_hour, config.start_hour + config.hours))
-
-
-def answer_script(reply: Reply, product: Product, number: int) -> Script:
-    lines = [Line(text=t) for t in reply.lines]
-    visual = "image:0" if product.images else "card:title"
-    return Script(sku=product.sku, variant=5000 + number, language=product.language, angle=f"live:{reply.topic}",
-                  beats=[Beat(kind="proof", lines=lines, visual=visual)], writer=f"live-{reply.writer}")
 
 
 class LiveRoom:
@@ -146,7 +114,7 @@ class LiveRoom:
         self.audience = Audience()
         self.history = LiveHistory()
         self._pool: list[SegmentSpec] = []
-        self._urgent: deque[_Urgent] = deque()
+        self._urgent: deque[Urgent] = deque()
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._on_air = threading.Event()
@@ -154,7 +122,10 @@ class LiveRoom:
         self._prepared = False
         self._current_sku: str | None = None
         self._started = clock()
-        self._hooks = 0
+        self.responder = Responder(self.products, answerer, inbox, self.audience, render=self._render_urgent,
+                                   deliver=self._deliver, on_air_sku=lambda: self._current_sku,
+                                   queued=lambda: len(self._urgent), answers_log=self.answers_log,
+                                   events_log=self.playout_log, seed=config.seed, log=log, clock=clock)
 
     # -- control ---------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -168,7 +139,8 @@ class LiveRoom:
         self._started = self.clock()
         self.playout.mark(0.5 / self.playout.fmt.fps, self._announce)
         threads = [threading.Thread(target=self._guard, args=(self._prepare,), daemon=True, name="live-prepare"),
-                   threading.Thread(target=self._guard, args=(self._respond,), daemon=True, name="live-respond")]
+                   threading.Thread(target=self._guard, args=(lambda: self.responder.run(self._stop),), daemon=True,
+                                    name="live-respond")]
         for t in threads:
             t.start()
         try:
@@ -239,81 +211,17 @@ class LiveRoom:
         return (sum(s.duration for s in pool) >= target and len(pool) > self.config.buffer
                 and pitched >= set(self.products))
 
-    # -- respond: comments and viewer counts -----------------------------------------------------------
-    def _respond(self) -> None:
-        number = 0
-        while not self._stop.is_set():
-            event = self.inbox.get(timeout=0.5)
-            if event is None:
-                continue
-            if isinstance(event, ViewerCount):
-                self._viewers(event)
-                continue
-            number += 1
-            self._comment(event, number)
-
-    def _viewers(self, event: ViewerCount) -> None:
-        dropped = self.audience.update(event.viewers, event.received)
-        self.playout_log.write({"event": "viewers", "at": round(event.received, 3), "viewers": event.viewers,
-                                "drop": dropped})
-        if not dropped:
-            return
-        self.log(f"viewers dropped to {event.viewers}: strong hooks and pitches for {self.audience.retain_s:.0f}s")
-        product = self._product_now()
-        self._hooks += 1
-        item = inter.hook(product, self._hooks % 3, self.config.seed)
-        spec = self._render_urgent(Source("hook", product, item.script, 1.0, 1.0), SEGMENTS, self.renderer,
-                                   self.brief)
-        if spec is not None:
-            with self._cond:
-                if all(s.id != spec.id for s in self._pool):
-                    self._pool.append(spec)
-                self._urgent.append(_Urgent(spec, "hook"))
-                self._cond.notify_all()
-
-    def _comment(self, comment: Comment, number: int) -> None:
-        record: dict[str, Any] = {"event": "comment", "id": comment.id, "user": comment.user, "text": comment.text,
-                                  "source": comment.source, "received": round(comment.received, 3)}
-        reply = self.answerer.reply(comment.user, comment.text, self._current_sku, number)
-        record.update(verdict=reply.verdict, topic=reply.topic, sku=reply.sku, answer=list(reply.lines),
-                      writer=reply.writer, notes=list(reply.notes))
-        if not reply.on_air:
-            self.answers_log.write(record)
-            self.log(f"comment {comment.id} from {comment.user!r}: no answer ({reply.topic})")
-            return
-        with self._cond:
-            busy = len(self._urgent) >= MAX_QUEUED
-        if busy and reply.verdict in ("greet", "deflect"):
-            record.update(verdict="skip", topic=f"busy:{reply.topic}")
-            self.answers_log.write(record)
-            return
-        if self.clock() - comment.received > STALE_S:
-            record.update(verdict="skip", topic=f"stale:{reply.topic}")
-            self.answers_log.write(record)
-            return
-        product = self.products[reply.sku]
-        script = answer_script(reply, product, number)
-        spec = self._render_urgent(Source("answer", product, script, 1.0, 1.0), ANSWERS, self.answer_renderer,
-                                   self.answer_brief)
-        record["ready"] = round(self.clock(), 3)
-        if spec is None:
-            record.update(verdict="skip", topic=f"render failed:{reply.topic}")
-            self.answers_log.write(record)
-            return
-        record.update(segment=spec.id, render_s=round(self.clock() - comment.received, 2))
-        self.answers_log.write(record)
-        with self._cond:
-            self._urgent.append(_Urgent(spec, reply.verdict, comment, reply))
-            self._cond.notify_all()
-        self.log(f"comment {comment.id} from {comment.user!r}: {reply.verdict} ({reply.topic}) ready in "
-                 f"{self.clock() - comment.received:.1f}s")
-
-    def _render_urgent(self, source: Source, folder: str, renderer: SegmentRenderer,
-                       brief: Brief) -> SegmentSpec | None:
+    def _render_urgent(self, source: Source, kind: str) -> SegmentSpec | None:
+        """Render a reply (answer brief and renderer, live/segments/) or a hook (the loop's, segments/) now;
+        the prepare thread waits meanwhile."""
+        if kind == "answer":
+            brief, renderer, folder = self.answer_brief, self.answer_renderer, ANSWERS
+        else:
+            brief, renderer, folder = self.brief, self.renderer, SEGMENTS
         self._answering.set()
         try:
             return render_source(source, brief, renderer, self.loop_dir, folder)
-        except Exception as exc:  # noqa: BLE001 - a failed answer is logged; the stream goes on
+        except Exception as exc:  # noqa: BLE001 - a failed reply is logged; the stream goes on
             self.log(f"could not render a {source.kind} for {source.product.sku}: {exc}")
             self.report.errors.append(str(exc)[:300])
             return None
@@ -322,8 +230,12 @@ class LiveRoom:
             with self._cond:
                 self._cond.notify_all()
 
-    def _product_now(self) -> Product:
-        return self.products.get(self._current_sku or "", self.product_list[0])
+    def _deliver(self, item: Urgent) -> None:
+        with self._cond:
+            if item.segment.kind == "hook" and all(s.id != item.segment.id for s in self._pool):
+                self._pool.append(item.segment)  # hooks stay in the pool for retain mode
+            self._urgent.append(item)
+            self._cond.notify_all()
 
     # -- play-out ------------------------------------------------------------------------------------
     def _wait_for_buffer(self) -> None:
@@ -370,9 +282,10 @@ class LiveRoom:
         self._current_sku = segment.sku
         self.report.items += 1
         self.report.fills += reason == "fill"
+        ahead = sum(1 for s in pool if not self.history.played(s.id) and s.kind not in ("answer", "hook"))
         self.playout_log.write({"event": "play", "stream": round(now, 3), "wall": round(self.clock(), 3),
                                 "segment": segment.id, "kind": segment.kind, "sku": segment.sku,
-                                "duration": segment.duration, "reason": reason})
+                                "duration": segment.duration, "reason": reason, "ready_ahead": ahead})
         if reason == "fill":
             self.log(f"rendering is behind: replaying {segment.kind} {segment.sku} ({segment.id[:8]})")
         return segment
@@ -400,7 +313,7 @@ class LiveRoom:
                 self._cond.notify_all()
         return True
 
-    def _take_urgent(self) -> _Urgent | None:
+    def _take_urgent(self) -> Urgent | None:
         with self._cond:
             while self._urgent:
                 item = self._urgent.popleft()
@@ -409,7 +322,7 @@ class LiveRoom:
                 self.answers_log.write({"event": "dropped", "id": item.comment.id, "why": "stale"})
         return None
 
-    def _play_urgent(self, item: _Urgent, total: float) -> None:
+    def _play_urgent(self, item: Urgent, total: float) -> None:
         start = self.playout.position
         comment = item.comment
         record = {"event": "play", "stream": round(start, 3), "wall": round(self.clock(), 3),

@@ -38,6 +38,10 @@ F_SETPIPE_SZ = 1031  # Linux fcntl: the FIFO's buffer size
 HEALTHY_SECONDS = 10.0  # an encoder that ran this long resets the failure count
 STALL_SECONDS = 15.0    # an encoder that reports no progress this long (an ingest that stopped reading) is restarted
 CONNECT_SECONDS = 15.0  # extra time for the first progress report (connecting, the first frames)
+# Opening an input makes ffmpeg read its first bytes (an ID3 probe), so a starting encoder waits on the audio
+# FIFO while a decoder may be waiting for the video FIFO to drain: each waits for the other. These silent
+# samples, written before the encoder starts and trimmed off by it, let it open the audio input at once.
+PREROLL_SAMPLES = 1024
 
 
 class SliceError(MediaError):
@@ -105,6 +109,7 @@ def encoder_command(video_in: str, audio_in: str, url: str, fmt: StreamFormat) -
             *raw_in, str(max(8, fmt.fps)), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{fmt.width}x{fmt.height}",
             "-framerate", str(fmt.fps), "-i", video_in,
             *raw_in, str(max(8, fmt.sample_rate // 1024)), "-f", "s16le", "-ar", str(fmt.sample_rate), "-ac", "2", "-i", audio_in,
+            "-af", f"atrim=start_sample={PREROLL_SAMPLES},asetpts=PTS-STARTPTS",
             "-c:v", "libx264", "-preset", fmt.preset, "-tune", "zerolatency", "-pix_fmt", "yuv420p",
             "-b:v", fmt.video_bitrate, "-maxrate", fmt.video_bitrate, "-bufsize", fmt.video_bitrate,
             "-g", str(2 * fmt.fps), "-c:a", "aac", "-b:a", "128k", "-ar", str(fmt.sample_rate), "-ac", "2"]
@@ -267,11 +272,15 @@ class Playout:
         # O_RDWR never blocks on a FIFO, and this write end keeps the encoder from seeing an end of file
         # between two decoders.
         fds = [os.open(self._fifo(n), os.O_RDWR) for n in ("video", "audio")]
-        # About a quarter second of frames in the video FIFO (64 KiB to 1 MiB), on top of the encoder's input
-        # queue: enough slack for a decoder's start, little delay for an answer. Above
-        # /proc/sys/fs/pipe-max-size this fails and the default 64 KiB serves.
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(fds[0], F_SETPIPE_SZ, pipe_bytes(self.fmt.frame_bytes * self.fmt.fps // 4))
+        # Video: about a quarter second of frames in the FIFO (64 KiB to 1 MiB) on top of the encoder's input
+        # queue: slack for a decoder's start, little delay for an answer. Audio: 1 MiB (5 s at 48 kHz), so a
+        # decoder that writes its first samples before the encoder reads any never blocks on them (with the
+        # default 64 KiB a decoder and a starting encoder can wait on each other for ever). Above
+        # /proc/sys/fs/pipe-max-size the call fails and the default size serves.
+        for fd, size in ((fds[0], pipe_bytes(self.fmt.frame_bytes * self.fmt.fps // 4)), (fds[1], 1 << 20)):
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(fd, F_SETPIPE_SZ, size)
+        os.write(fds[1], bytes(PREROLL_SAMPLES * 4))
         cmd = encoder_command(self._fifo("video"), self._fifo("audio"), self.url, self.fmt)
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)

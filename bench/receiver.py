@@ -1,4 +1,4 @@
-"""A local ingest for live-stream tests and the bench: ffmpeg listening on 127.0.0.1, and what it received.
+"""A local ingest for the live-room tests and bench/live.py: ffmpeg listening on 127.0.0.1, and what it received.
 
 `Receiver` records the stream to a file with stream copy and follows ffmpeg's -progress output, so a test knows
 the wall-clock time the first frame arrived and can map any stream time back to a wall-clock time.
