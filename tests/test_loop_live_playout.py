@@ -141,7 +141,8 @@ def test_room_fills_when_rendering_is_behind_and_answers_at_a_boundary(tmp_path:
     room = LiveRoom(products, brief, writer=writer, renderer=ColourRenderer("blue", 3.0, delay=5.0, fast=2),
                     answer_brief=brief, answer_renderer=ColourRenderer("yellow", 2.0),
                     playout=Playout(rx.url, FMT, workdir=tmp_path), loop_dir=tmp_path / "loop",
-                    config=LiveConfig(hours=24 / 3600, window_min=0.5, seed=1, start_hour=10),
+                    # max_share 1: the room wants 24 s of unique material, and gets 3 s every 5 s.
+                    config=LiveConfig(hours=24 / 3600, window_min=0.5, seed=1, start_hour=10, max_share=1.0),
                     inbox=inbox, answerer=Answerer(products))
     runner = threading.Thread(target=room.run)
     runner.start()

@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,14 @@ def _llm_answers(settings: Any, host_name: str) -> Any:
     return LLMAnswerer(client, host_name)
 
 
+def background_renderer(settings: Any, brief: Any, platform: str, kind: str) -> Any:
+    """The loop's segment renderer, built inside the live room's render process (module level: picklable)."""
+    from generator.bootstrap import build_engines
+    from generator.cli.loop import segment_renderer
+
+    return segment_renderer(kind, platform, brief, build_engines(settings, brief))
+
+
 def _start_feed(source: str, inbox: Any, stop: threading.Event, log: Any) -> None:
     from generator.loop.comments import follow_file, read_lines
 
@@ -71,6 +80,7 @@ def stream_live(options: LiveOptions, brief: Any, products: list, settings: Any,
     from generator.loop.comments import CommentServer, Inbox
     from generator.loop.live import LiveConfig, LiveRoom
     from generator.loop.playout import Playout, StreamFormat, bitrate_for, check_tools
+    from generator.loop.render_process import ProcessRenderer
     from generator.platforms import get_preset
 
     def log(message: str) -> None:
@@ -86,6 +96,9 @@ def stream_live(options: LiveOptions, brief: Any, products: list, settings: Any,
     fmt = StreamFormat(size.width, size.height, size.fps, preset.audio_rate, bitrate_for(size.width, size.height))
     stop_feed = threading.Event()
     server = None
+    in_process = segment_renderer(options.renderer, options.platform, brief, engines)
+    background = ProcessRenderer(partial(background_renderer, settings, brief, options.platform, options.renderer),
+                                 in_process.name)
     try:
         check_tools()
         inbox = Inbox()
@@ -100,8 +113,7 @@ def stream_live(options: LiveOptions, brief: Any, products: list, settings: Any,
         playout = Playout(options.rtmp, fmt, workdir=options.out / "live",
                           retries=options.retries, log=log)
         room = LiveRoom(
-            products, brief, writer=writer_fn(engines), renderer=segment_renderer(options.renderer, options.platform,
-                                                                                brief, engines),
+            products, brief, writer=writer_fn(engines), renderer=background,
             answer_brief=answer_brief,
             answer_renderer=segment_renderer(options.renderer, options.platform, answer_brief, engines),
             playout=playout, loop_dir=options.out,
@@ -119,6 +131,7 @@ def stream_live(options: LiveOptions, brief: Any, products: list, settings: Any,
         console.print(f"[red]live stream failed:[/] {escape(exc.message)}")
         raise typer.Exit(1) from None
     finally:
+        background.close()
         stop_feed.set()
         if server is not None:
             server.shutdown()

@@ -3,8 +3,9 @@
 Three threads share a pool of rendered segments:
 
 - prepare: renders the loop's sources in play order (an opening greeting, then round after round of pitches
-  and interstitials, exactly as `loop build` does, into the same `segments/` cache), as fast as it can until
-  `buffer` segments are ready, then at a lower CPU priority until the pool is as large as `loop build` makes it.
+  and interstitials, exactly as `loop build` does, into the same `segments/` cache) until the pool is as large
+  as `loop build` makes it; the CLI hands it a renderer in a child process at a lower CPU priority
+  (render_process.py), so that replies, rendered here, come first.
 - respond: takes comments and viewer counts from the Inbox, decides a reply (`Answerer`), renders it at once
   (answers are short, and rendered at the answer brief's proxy scale) and queues it; a viewer drop queues a
   strong hook and makes the picker prefer hooks and pitches for a while.
@@ -17,8 +18,6 @@ Every reply is logged with its comment in live/answers.jsonl; every item played 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
 import threading
 import time
@@ -51,7 +50,6 @@ from generator.models import Brief, Product
 LIVE = "live"
 ANSWERS = f"{LIVE}/segments"
 MIN_SLICE = 1.5      # seconds: shorter slices cost a decoder start for little gain in answer latency
-BACKGROUND_NICE = 10  # CPU priority of the prepare thread once on air (answers and the encoder come first)
 
 
 class LiveError(DaihuoError):
@@ -167,31 +165,30 @@ class LiveRoom:
         except Exception as exc:  # noqa: BLE001 - a worker thread's failure is reported, the stream goes on
             self.report.errors.append(f"{threading.current_thread().name}: {exc}")
             self.log(f"error in {threading.current_thread().name}: {exc}")
-        finally:
-            if threading.current_thread().name == "live-prepare":
-                with self._cond:
-                    self._prepared = True
-                    self._cond.notify_all()
 
     # -- prepare: the loop's segments, first minutes first ------------------------------------------
     def _prepare(self) -> None:
         """Render in play order: flat out until on air, then at a lower priority, pausing while an answer
         renders, until the pool is as large as `loop build` would make it."""
+        try:
+            self._render_pool()
+        finally:
+            with self._cond:
+                self._prepared = True
+                self._cond.notify_all()
+
+    def _render_pool(self) -> None:
         target = pool_target(self.config.hours, self.config.window_min, self.config.max_share)
-        reniced = False
         for source in opening_sources(self.product_list, self.brief, self.writer, self.config):
             with self._cond:
                 while not self._stop.is_set() and self._answering.is_set():
                     self._cond.wait(0.5)
             if self._stop.is_set() or self._enough(target):
                 return
-            if self._on_air.is_set() and not reniced:
-                _lower_priority()
-                reniced = True
-            if self.review is not None:
-                source = Source(source.kind, source.product, self.review(source.script, source.product),
-                                source.speed, source.weight, source.hours)
             try:
+                if self.review is not None:
+                    source = Source(source.kind, source.product, self.review(source.script, source.product),
+                                    source.speed, source.weight, source.hours)
                 spec = render_source(source, self.brief, self.renderer, self.loop_dir, SEGMENTS)
             except Exception as exc:  # noqa: BLE001 - one bad segment never stops the room
                 self.log(f"could not render a {source.kind} for {source.product.sku}: {exc}")
@@ -212,15 +209,11 @@ class LiveRoom:
                 and pitched >= set(self.products))
 
     def _render_urgent(self, source: Source, kind: str) -> SegmentSpec | None:
-        """Render a reply (answer brief and renderer, live/segments/) or a hook (the loop's, segments/) now;
-        the prepare thread waits meanwhile."""
-        if kind == "answer":
-            brief, renderer, folder = self.answer_brief, self.answer_renderer, ANSWERS
-        else:
-            brief, renderer, folder = self.brief, self.renderer, SEGMENTS
+        """Render a reply or a hook now, in this process, with the answer brief (into live/segments/); the
+        prepare thread starts no new render meanwhile."""
         self._answering.set()
         try:
-            return render_source(source, brief, renderer, self.loop_dir, folder)
+            return render_source(source, self.answer_brief, self.answer_renderer, self.loop_dir, ANSWERS)
         except Exception as exc:  # noqa: BLE001 - a failed reply is logged; the stream goes on
             self.log(f"could not render a {source.kind} for {source.product.sku}: {exc}")
             self.report.errors.append(str(exc)[:300])
@@ -278,6 +271,8 @@ class LiveRoom:
         if choice is None:
             raise LiveError("nothing left to play", "check the errors above")
         segment, reason = choice
+        if reason == "fill" and self._prepared:
+            reason = "repeat"  # the pool is complete (as large as `loop build` makes it): repeats are by design
         self.history.add(segment, now, now + segment.duration)
         self._current_sku = segment.sku
         self.report.items += 1
@@ -342,9 +337,3 @@ class LiveRoom:
             self.history.add(item.segment, start, start + item.segment.duration)
         end = min(item.segment.duration, total - start)
         self._play_slice(item.segment, 0.0, end)
-
-
-def _lower_priority() -> None:
-    """Lower this thread's CPU priority (Linux: per thread; the ffmpeg it starts inherits it)."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)

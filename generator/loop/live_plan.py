@@ -8,7 +8,8 @@ interstitial, daypart greetings in their hours, weights) and relaxes them, in th
 1. retain — viewers just dropped (`Audience`): a strong hook, else a pitch.
 2. new — a segment never played yet, in the order it was rendered (the first minutes were rendered first).
 3. plan — a segment that has rested for the window, weighted by weight × rest.
-4. fill — rendering is behind: the segment that rested longest. A cached segment fills; the picture never stops.
+4. fill — rendering is behind (or the pool is too small for the window): the pitch that rested longest. A
+   cached segment fills; the picture never stops. (The room calls it a repeat once its pool is complete.)
 """
 
 from __future__ import annotations
