@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1, description="tries of one step before it is recorded as failed")
     stall_seconds: float = Field(default=60.0, ge=0, description="quiet time before lost messages are re-sent")
     state_journal: str = Field(default="wal", description="SQLite journal mode of the job state (delete on NFS)")
+    # Live room (`loop stream SHEET`): the comment endpoint asks for this token when not on loopback.
+    live_token: str = Field(default="", description="DAIHUO_LIVE_TOKEN: Bearer token of POST /comments and /stats")
     # HTTP API.
     api_keys: str = ""
     max_upload_bytes: int = Field(default=20_000_000, ge=1)

@@ -26,11 +26,14 @@ def frame_at(path: Path, t: float, out: Path) -> Image.Image:
     return Image.open(out).convert("RGB")
 
 
-def ocr(img: Image.Image, lang: str = "chi_sim+eng", psm: int = 6) -> str:
-    """Tesseract on an upscaled, binarised image (white caption text on a dark box reads best inverted)."""
-    big = np.asarray(img.resize((img.width * 2, img.height * 2), Image.Resampling.LANCZOS))
-    # Our captions and labels are pure white glyphs: keep only near-white pixels, as black ink on white.
-    binary = np.where(big.min(axis=2) > 215, 0, 255).astype(np.uint8)
+def ocr(img: Image.Image, lang: str = "chi_sim+eng", psm: int = 6, *, factor: int = 2, threshold: int = 215,
+        luma: bool = False) -> str:
+    """Tesseract on an upscaled, binarised image (white caption text on a dark box reads best inverted).
+    `luma`: keep pixels by brightness rather than whiteness, so a keyword lit in yellow stays ink."""
+    big = np.asarray(img.resize((img.width * factor, img.height * factor), Image.Resampling.LANCZOS))
+    # Our captions and labels are white glyphs (keywords lit in colour): keep only bright pixels, as black ink.
+    level = big @ np.array([0.299, 0.587, 0.114]) if luma else big.min(axis=2)
+    binary = np.where(level > threshold, 0, 255).astype(np.uint8)
     proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", str(psm)],
                           input=_png_bytes(Image.fromarray(binary)), capture_output=True, check=True)
     return re.sub(r"\s+", "", proc.stdout.decode("utf-8"))

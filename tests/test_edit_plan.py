@@ -160,3 +160,22 @@ def test_the_plan_is_deterministic_and_style_shapes_it() -> None:
     bold, premium = _plan(style="bold"), _plan(style="premium")
     assert {s.transition.kind for s in bold.shots} != {s.transition.kind for s in premium.shots}
     assert {la.font for la in premium.layers if la.kind == "hook"} == {"serif"}
+
+
+def test_nothing_the_edit_writes_covers_a_picture_in_picture_host() -> None:
+    """The host's box (as the host engines place it) is clear of every caption, callout, spec row, title and
+    price layer where it rests, on every vertical platform and in every style (a pop may overshoot by a few
+    pixels while it enters); only the corner row sits above it."""
+    from generator.edit.regions import overlaps
+    from generator.host.layout import host_box
+    from generator.pipeline.layout import host_safe_box
+
+    for platform in ("douyin", "kuaishou", "xiaohongshu", "tiktok"):
+        preset = get_preset(platform)
+        box = host_box((preset.width, preset.height), "pip", 1.25, host_safe_box(preset, "pip"))
+        for style in load_styles():
+            timeline = plan_timeline(PRODUCT, script(), voice(False), preset, load_styles()[style], [photo(0)],
+                                     host_layout="pip", host_box=box)
+            covering = [(la.kind, la.text[:1], la.box) for la in timeline.layers
+                        if la.kind not in ("label", "badge", "disclosure", "logo") and overlaps(la.box, box)]
+            assert not covering, f"{platform}/{style}: host at {box} covered by {covering[:3]}"

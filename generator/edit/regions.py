@@ -55,16 +55,16 @@ def plan_regions(preset: Preset, *, corner_bottom: int, caption_size: int, callo
         picture = (cx, body_top, split - cx, max(1, cap_top - body_top))
     callout_bottom = cap_top - gap
     callout = (col_l, callout_bottom - callout_h, col_r - col_l, callout_h)
-    if host_box is not None and vertical:
-        callout = _beside(callout, host_box, gap)
+    if host_box is not None and vertical:  # a wider gap: a tilted or popping callout overshoots its box
+        callout = _beside(callout, host_box, 3 * gap)
     title = (col_l, body_top, col_r - col_l, title_h)
     panel = (col_l, body_top, col_r - col_l, max(1, callout_bottom - body_top))
     pointer_h = min(callout_h, int(preset.short_side * 0.2))
     pointer = (col_l, callout[1] - pointer_h - gap, col_r - col_l, pointer_h)
     top = min(body_top, (stage_top if stage_top is not None else corner_bottom) + gap)
     stage = (area_l, top, area_r - area_l, max(1, callout_bottom - top))
-    if host_box is not None and vertical:
-        stage = _beside(stage, host_box, gap)
+    if host_box is not None and vertical:  # nothing the edit writes may cover the presenter
+        stage, title, panel, pointer = (_beside(r, host_box, 3 * gap) for r in (stage, title, panel, pointer))
     return Regions(safe=(left, top, right, bottom), vertical=vertical, title=title, callout=callout, panel=panel,
                    caption=caption, picture=picture, pointer=pointer, stage=stage)
 

@@ -12,7 +12,7 @@ from generator.loop.media import duration
 from generator.loop.models import Schedule, SegmentSpec
 from generator.loop.planner import PlanError, check_schedule, plan_loop
 from generator.loop.playlist import write_ffconcat, write_hls
-from generator.loop.render import SegmentRenderer
+from generator.loop.render import SegmentRenderer, line_cues
 from generator.loop.rules import check_platforms
 from generator.models import Brief, Product, Script, stable_hash
 
@@ -83,17 +83,21 @@ def sources(products: Sequence[Product], brief: Brief, writer: Writer, *, seed: 
             yield Source("greeting", product, g.script, speed(), w, g.hours)
 
 
-def render_source(source: Source, brief: Brief, renderer: SegmentRenderer, loop_dir: Path) -> SegmentSpec:
-    """The segment for a source, rendered unless a file with the same content hash is already there."""
+def render_source(source: Source, brief: Brief, renderer: SegmentRenderer, loop_dir: Path,
+                  folder: str = SEGMENTS) -> SegmentSpec:
+    """The segment for a source, rendered unless a file with the same content hash is already there (in
+    `folder` of the loop folder)."""
     seg_id = source.segment_id(brief, renderer.name)
-    rel = f"{SEGMENTS}/{seg_id}.mp4"
+    rel = f"{folder}/{seg_id}.mp4"
     path = loop_dir / rel
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         renderer(source.product, source.script, brief, path, speed=source.speed)
-    return SegmentSpec(id=seg_id, kind=source.kind, duration=round(duration(path), 3), sku=source.product.sku,
+    seconds = round(duration(path), 3)
+    return SegmentSpec(id=seg_id, kind=source.kind, duration=seconds, sku=source.product.sku,
                        script_id=source.script_id, weight=source.weight, hours=source.hours, path=rel,
-                       text="".join(line.text for line in source.script.lines()), speed=source.speed)
+                       text="".join(line.text for line in source.script.lines()), speed=source.speed,
+                       cues=line_cues(path, seconds))
 
 
 def pool_target(hours: float, window_min: float, max_share: float) -> float:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import jinja2
 
+from generator.formatting import money
 from generator.models import Beat, Line, Product, Script, stable_hash
 from generator.settings import PROMPTS_DIR
 
@@ -38,6 +39,11 @@ def _env() -> jinja2.Environment:
                               autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
 
 
+def template(name: str) -> jinja2.Template:
+    """A template of prompts/loop/ by file name."""
+    return _env().get_template(name)
+
+
 def template_language(language: str) -> str:
     return "zh" if language == "zh" else "en"
 
@@ -51,7 +57,7 @@ def render_text(kind: str, language: str, seed_key: list, **context: object) -> 
 
 
 def _script(kind: str, product: Product, lines: list[str], number: int) -> Script:
-    beat_kind = "hook" if kind == "greeting" else "cta" if kind == "reminder" else "proof"
+    beat_kind = "hook" if kind in ("greeting", "hook") else "cta" if kind == "reminder" else "proof"
     return Script(sku=product.sku, variant=number, language=product.language, angle=f"loop:{kind}",
                   beats=[Beat(kind=beat_kind, lines=[Line(text=t) for t in lines], visual="card:title")],
                   writer="loop-template")
@@ -76,6 +82,13 @@ def reminder(product: Product, round_: int, seed: int) -> Interstitial:
     lines = render_text("reminder", product.language, ["reminder", product.sku, round_, seed], product=product,
                         reminder_kind=kind)
     return Interstitial("reminder", product, _script("reminder", product, lines, 2000 + round_))
+
+
+def hook(product: Product, number: int, seed: int) -> Interstitial:
+    """A strong hook (price, offer, first selling point from the sheet) for when viewers are leaving."""
+    lines = render_text("hook", product.language, ["hook", product.sku, number, seed], product=product,
+                        price=money(product.price), sale=money(product.sale_price))
+    return Interstitial("hook", product, _script("hook", product, lines, 4000 + number))
 
 
 def qa(product: Product, round_: int, seed: int) -> Interstitial | None:

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SegmentKind = Literal["pitch", "greeting", "reminder", "qa", "filler"]
-INTERSTITIAL_KINDS: tuple[str, ...] = ("greeting", "reminder", "qa", "filler")
+SegmentKind = Literal["pitch", "greeting", "reminder", "qa", "filler", "hook", "answer"]
+INTERSTITIAL_KINDS: tuple[str, ...] = ("greeting", "reminder", "qa", "filler", "hook", "answer")
 
 
 class SegmentSpec(BaseModel):
@@ -24,6 +24,8 @@ class SegmentSpec(BaseModel):
     path: str = Field(default="", description="file, relative to the loop folder")
     text: str = ""
     speed: float = 1.0
+    cues: list[float] = Field(default_factory=list,
+                              description="seconds between two spoken lines: where the live room may cut in")
 
     def key(self) -> str:
         return self.script_id or self.id

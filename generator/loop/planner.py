@@ -9,14 +9,14 @@ from generator.errors import DaihuoError
 from generator.loop.models import Entry, Schedule, SegmentSpec
 
 # The last entry is trimmed from the kind that cuts off least awkwardly.
-_TRIM_PREFERENCE = {"filler": 0, "reminder": 1, "greeting": 2, "qa": 3, "pitch": 4}
+_TRIM_PREFERENCE = {"filler": 0, "reminder": 1, "greeting": 2, "hook": 2, "qa": 3, "answer": 3, "pitch": 4}
 
 
 class PlanError(DaihuoError, ValueError):
     pass
 
 
-def _in_hours(hours: tuple[float, float] | None, clock: float) -> bool:
+def in_hours(hours: tuple[float, float] | None, clock: float) -> bool:
     if hours is None:
         return True
     a, b = hours
@@ -52,7 +52,7 @@ def plan_loop(segments: Sequence[SegmentSpec], hours: float, window_min: float, 
         eligible = [s for s in segments
                     if (s.id not in last_end or now - last_end[s.id] >= window - 1e-9)
                     and (prev is None or s.key() != prev.key())
-                    and _in_hours(s.hours, clock)]
+                    and in_hours(s.hours, clock)]
         if not eligible:
             pool = sum(s.duration for s in segments)
             raise PlanError(

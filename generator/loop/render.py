@@ -7,6 +7,7 @@ fallback (espeak-ng voice over a caption card with the burned-in AIGC label, one
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -46,8 +47,32 @@ class PipelineRenderer:
         with tempfile.TemporaryDirectory(dir=out_path.parent) as tmp:
             clip = self.render_segment(product, script, brief.model_copy(update={"platforms": [self.platform]}),
                                        Path(tmp), speed=speed)
+            srt = getattr(clip, "srt", "")
+            if srt and Path(srt).is_file():  # the line timings: where a live room may cut in (see line_cues)
+                shutil.move(srt, subtitles_path(out_path))
             shutil.move(clip.path, out_path)
         return out_path
+
+
+def subtitles_path(segment: Path) -> Path:
+    return segment.with_suffix(".srt")
+
+
+_SRT_TIME = re.compile(r"(\d+):(\d\d):(\d\d)[,.](\d{3})\s*-->\s*(\d+):(\d\d):(\d\d)[,.](\d{3})")
+
+
+def line_cues(segment: Path, duration: float) -> list[float]:
+    """Seconds between two spoken lines of a rendered segment (from the subtitles saved beside it): the
+    middle of each pause, so a cut there splits neither a word nor a caption. Empty without subtitles."""
+    srt = subtitles_path(segment)
+    if not srt.is_file():
+        return []
+    spans = []
+    for m in _SRT_TIME.finditer(srt.read_text(encoding="utf-8", errors="replace")):
+        g = [int(x) for x in m.groups()]
+        spans.append((g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000, g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000))
+    cues = [round((end + nxt) / 2, 3) for (_s, end), (nxt, _e) in zip(spans, spans[1:], strict=False) if nxt >= end]
+    return [c for c in cues if 0.5 < c < duration - 0.5]
 
 
 class CardRenderer:
