@@ -154,3 +154,27 @@ def test_three_runners_make_the_same_files(three: dict[str, Path]) -> None:
                     assert _framemd5(ours, stream) == _framemd5(theirs, stream), f"{runner}: {name} {stream} differs"
             elif name.endswith(".json") and name != "report.json":
                 assert _normalised(ours, job_dir) == _normalised(theirs, reference), f"{runner}: {name} differs"
+
+
+def test_the_next_variants_voice_runs_while_this_one_renders(tmp_path: Path) -> None:
+    """In-process, the io steps of the next product (script, review, voice) overlap the renders of the one
+    before (read from the job's own event log: an order of events, not a timing); every clip is still made."""
+    from generator.models import Brief
+    from generator.pipeline import run_job
+    from generator.pipeline.store import JobStore
+
+    rows = (REPO_ROOT / "examples" / "products.csv").read_bytes().splitlines()  # GBK, as merchants send it
+    sheet = tmp_path / "two.csv"
+    sheet.write_bytes(b"\n".join(rows[:3]) + b"\n")
+    shutil.copytree(REPO_ROOT / "examples" / "images", tmp_path / "images")
+    out = tmp_path / "out"
+    job = run_job(sheet, Brief(platforms=["douyin", "wechat_channels"], duration=6, scale=0.25, music=False, qc="off"),
+                  out, job="ahead")
+    assert not job.failed and len([c for v in job.variants for c in v.clips]) == 4
+    events = JobStore(out).events("ahead", limit=1000)
+    first, second = (v.sku for v in job.variants)
+    last_render_done = max(e["id"] for e in events if e["sku"] == first and e["step"] == "render:wechat_channels"
+                           and e["state"] == "done")
+    second_voice_started = min(e["id"] for e in events if e["sku"] == second and e["step"] == "voice"
+                               and e["state"] == "running")
+    assert second_voice_started < last_render_done, "the second product's voice waited for the first one's renders"

@@ -17,12 +17,14 @@ Boxes are (x, y, w, h) in frame pixels; `safe_zone` is (left, top, right, bottom
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from generator.models.common import BeatKind
+
+if TYPE_CHECKING:  # only HostOverlay's annotation: importing numpy costs every command ~0.1 s of start-up
+    import numpy as np
 
 Box = tuple[int, int, int, int]
 LayerKind = Literal["label", "disclosure", "badge", "logo", "caption", "hook", "callout", "title", "spec_row",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from generator.pipeline.engines import Engines
 from generator.pipeline.execute import DEFAULT_POLICY, StepPolicy, StepRetry, owner_id, run_step
 from generator.pipeline.finalize import finalize
 from generator.pipeline.intake import create_job, load_sheet
-from generator.pipeline.plan import variant_plan
+from generator.pipeline.plan import queue_of, variant_plan
 from generator.pipeline.state import VariantState
 from generator.pipeline.store import JobStore
 from generator.settings import Settings
@@ -32,19 +33,38 @@ def start_state(job: dict[str, Any], product: dict[str, Any], variant: int) -> V
 def run_in_process(store: JobStore, job_id: str, engines: Engines, *, policy: StepPolicy = DEFAULT_POLICY,
                    progress: Progress | None = None) -> JobResult:
     """Every step of JOB_ID in plan order, then the manifests and the report. Steps already done (a resumed
-    job) are taken from the store, not run again."""
+    job) are taken from the store, not run again.
+
+    The next variant's io steps (script, review, voice: mostly waiting on the voice engine, an LLM or ffmpeg's
+    loudness passes) run on a second thread while this variant's clips render, so they stay off the critical
+    path; each variant's own steps still run in plan order."""
     job = store.job(job_id)
     tick = progress or (lambda *_: None)
     owner = owner_id("in-process")
-    plan = variant_plan(Brief.model_validate(job["brief"]))
-    for product in job["products"]:
-        for variant in range(1, int(job["brief"]["variants"]) + 1):
-            state = start_state(job, product, variant)
-            key = f"{state.sku} v{variant}"
-            for n, step in enumerate(plan):
-                tick(key, n, len(plan), step)
-                state = _until_done(lambda s=state, st=step: run_step(store, s, st, lambda: engines, owner, policy))
-            tick(key, len(plan), len(plan), "failed" if state.failed else "done")
+    brief = Brief.model_validate(job["brief"])
+    plan = variant_plan(brief)
+    ahead_steps = [s for s in plan if queue_of(s) == "io"]
+    render_steps = [s for s in plan if queue_of(s) == "render"]
+    units = [(product, variant) for product in job["products"] for variant in range(1, brief.variants + 1)]
+
+    def run(state: VariantState, step: str, n: int) -> VariantState:
+        tick(f"{state.sku} v{state.variant}", n, len(plan), step)
+        return _until_done(lambda: run_step(store, state, step, lambda: engines, owner, policy))
+
+    def prepare(product: dict[str, Any], variant: int) -> VariantState:
+        state = start_state(job, product, variant)
+        for n, step in enumerate(ahead_steps):
+            state = run(state, step, n)
+        return state
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="io-ahead") as ahead:
+        upcoming = ahead.submit(prepare, *units[0]) if units else None
+        for i in range(len(units)):
+            state = upcoming.result()  # type: ignore[union-attr]
+            upcoming = ahead.submit(prepare, *units[i + 1]) if i + 1 < len(units) else None
+            for n, step in enumerate(render_steps, start=len(ahead_steps)):
+                state = run(state, step, n)
+            tick(f"{state.sku} v{state.variant}", len(plan), len(plan), "failed" if state.failed else "done")
     return finalize(store, job_id)
 
 

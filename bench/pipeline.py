@@ -1,0 +1,133 @@
+"""The whole pipeline against the ffmpeg floor: `daihuo make` in a cold process vs re-encoding what it made.
+
+    python bench/pipeline.py                       # full size, 30 s: a batch (4 products x 2 platforms) and one clip
+    python bench/pipeline.py --scale 0.25 --duration 10 --out /tmp/pipeline.json      # a quick look
+
+Each case runs `python -m generator.cli make` as a fresh process (start-up, sheet, script, compliance, voice
+and its duration fit, edit, render, QC, manifests: everything a user waits for) and times it from outside.
+Then every clip it produced is decoded and re-encoded by ffmpeg alone with the renderer's own encoder settings
+(bench/run.py `measure_floor`), one after another: the sum is the floor, what the encodes alone cost. The
+ratio wall / floor is the pipeline's overhead. Where the rest goes is read from the job's own records: each
+clip's `render_seconds` and its QC report's `seconds`; the remainder is start-up, script, voice and reports.
+
+Results go into bench/results.json under "pipeline" (the other keys are bench/run.py's) and docs/bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SHEET = ROOT / "examples" / "products.csv"
+
+
+def one_product_sheet(folder: Path) -> Path:
+    """The example sheet's header and first row (GBK, as it ships), beside a copy of its images."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = SHEET.read_bytes().splitlines()
+    path = folder / "one.csv"
+    path.write_bytes(b"\n".join(rows[:2]) + b"\n")
+    if not (folder / "images").exists():
+        shutil.copytree(SHEET.parent / "images", folder / "images")
+    return path
+
+
+def run_make(sheet: Path, out: Path, platforms: str, duration: int, scale: float, qc: str) -> float:
+    """Wall seconds of one cold `daihuo make` (nothing up to date: the output folder is new)."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "generator.cli", "make", str(sheet), "--platforms", platforms, "--duration",
+           str(duration), "--scale", str(scale), "--qc", qc, "--out", str(out), "--job", "bench"]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode not in (0, 1):  # 1: a clip failed QC, still a finished batch
+        raise SystemExit(f"daihuo make failed ({proc.returncode}): {proc.stderr[-800:]}")
+    return wall
+
+
+def floors(job_dir: Path, scale: float, work: Path) -> list[dict[str, Any]]:
+    """Each clip re-encoded by ffmpeg alone with the same settings, one after another."""
+    from bench.run import measure_floor
+    from generator.compliance.aigc import metadata_value
+    from generator.platforms import get_preset
+    from generator.settings import load_settings
+
+    settings = load_settings()
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for record_path in sorted(job_dir.glob("*/v*/*.json")):
+        if record_path.name == "manifest.json" or record_path.name.endswith(".qc.json"):
+            continue
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        clip = record["clip"]
+        preset = get_preset(clip["platform"]).scaled(scale)
+        aigc = metadata_value(record["aigc"])
+        floor = measure_floor(Path(clip["path"]), work / f"floor-{len(rows)}.mp4", preset, settings, aigc)
+        qc = record_path.with_name(f"{clip['platform']}.qc.json")
+        qc_seconds = json.loads(qc.read_text(encoding="utf-8"))["report"]["seconds"] if qc.exists() else 0.0
+        rows.append({"clip": str(record_path.parent.relative_to(job_dir) / clip["platform"]),
+                     "duration_s": round(clip["duration"], 2), "floor_s": floor["wall_s"],
+                     "render_s": record.get("render_seconds", 0.0), "qc_s": round(qc_seconds, 2)})
+    return rows
+
+
+def case(name: str, sheet: Path, platforms: str, duration: int, scale: float, qc: str, work: Path) -> dict[str, Any]:
+    out = work / name
+    wall = run_make(sheet, out, platforms, duration, scale, qc)
+    clips = floors(out / "bench", scale, work / f"{name}-floors")
+    floor = sum(c["floor_s"] for c in clips)
+    render = sum(c["render_s"] for c in clips)
+    qc_s = sum(c["qc_s"] for c in clips)
+    return {"name": name, "platforms": platforms, "duration": duration, "scale": scale, "qc": qc,
+            "clips": len(clips), "wall_s": round(wall, 2), "floor_s": round(floor, 2),
+            "ratio": round(wall / floor, 3) if floor else None,
+            "where": {"render_s": round(render, 2), "qc_s": round(qc_s, 2),
+                      "rest_s": round(wall - render - qc_s, 2),
+                      "note": "rest: process start-up, sheet, script, compliance, voice and its fit, reports "
+                              "(the next product's voice runs while this one renders, so it is partly hidden)"},
+            "per_clip": clips}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="The whole pipeline (daihuo make, cold) against the ffmpeg floor.")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--duration", type=int, default=30)
+    ap.add_argument("--qc", default="on", choices=["on", "off"])
+    ap.add_argument("--platforms", default="douyin,wechat_channels")
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "pipeline")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json",
+                    help="JSON to write (an existing one keeps its other keys)")
+    args = ap.parse_args(argv)
+
+    batch = case("batch", SHEET, args.platforms, args.duration, args.scale, args.qc, args.work)
+    print(json.dumps({k: v for k, v in batch.items() if k != "per_clip"}, ensure_ascii=False), flush=True)
+    single = case("single", one_product_sheet(args.work / "one"), args.platforms.split(",")[0], args.duration,
+                  args.scale, args.qc, args.work)
+    print(json.dumps({k: v for k, v in single.items() if k != "per_clip"}, ensure_ascii=False), flush=True)
+    report: dict[str, Any] = {}
+    if args.out.exists():
+        report = json.loads(args.out.read_text(encoding="utf-8"))
+    report["pipeline"] = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "batch": batch, "single": single,
+                          "targets": {"batch_ratio": 1.15, "single_ratio": 1.3},
+                          "cpus": os.cpu_count(), "load_avg_end": [round(x, 2) for x in os.getloadavg()]}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, args.out)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
