@@ -46,6 +46,8 @@ OPTION_SCHEMA: dict[str, Any] = {
     "style": {"type": "string", "example": "clean",
               "description": "style pack (assets/styles/NAME.yaml); empty: chosen by category and variant"},
     "captions": {"type": "string", "example": "verbatim", "enum": ["verbatim", "keywords"]},
+    "export": {"type": "string", "example": "none", "enum": ["none", "jianying", "jianying-zip"],
+               "description": "also write each clip as a 剪映 draft folder (jianying-zip: and a .zip of it)"},
 }
 
 
@@ -70,7 +72,7 @@ def brief_from(options: dict[str, Any], config: ApiConfig) -> Brief:
     data: dict[str, Any] = {"platforms": raw_platforms, "writer": settings.writer, "voice": settings.voice,
                             "host": settings.host}
     for name in ("duration", "variants", "voice", "writer", "compliance", "scale", "music", "host", "qc", "style",
-                 "captions"):
+                 "captions", "export"):
         value = options.get(name)
         if value not in (None, ""):
             data[name] = value

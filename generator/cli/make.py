@@ -33,6 +33,7 @@ def make_cmd(
     qc: opt.QC = "on",
     style: opt.Style = None,
     captions: opt.Captions = "verbatim",
+    export: opt.Export = "none",
     force: Annotated[bool, typer.Option(help="re-render clips even when they are already finished")] = False,
     learn: opt.Learn = None,
     explore: opt.Explore = 0.125,
@@ -50,7 +51,7 @@ def make_cmd(
     brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                    writer=writer, voice=voice, host=host, compliance=compliance, music=music,
                                    scale=scale, learn=learn, explore=explore, qc=qc, style=style,
-                                   captions=captions)
+                                   captions=captions, export=export)
     if not sheet.exists():
         raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
     settings = get_settings()

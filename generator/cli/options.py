@@ -34,6 +34,9 @@ Style = Annotated[str | None, typer.Option(help="style pack (assets/styles/NAME.
                                                 "variants rotating through the packs")]
 Captions = Annotated[str, typer.Option(help="verbatim (what is said, phrase by phrase) or keywords (short captions)")]
 CAPTION_MODES = ("verbatim", "keywords")
+Export = Annotated[str, typer.Option(help="none, jianying (also a 剪映 draft folder <platform>.jianying/ per clip) "
+                                          "or jianying-zip (and <platform>.jianying.zip)")]
+EXPORTS = ("none", "jianying", "jianying-zip")
 
 
 def split_list(value: str) -> list[str]:
@@ -54,7 +57,7 @@ def check_platforms(platforms: list[str]) -> None:
 def brief_from_options(
     *, platforms: str, variants: int, duration: int, lang: str | None, writer: str | None, voice: str | None,
     host: str | None, compliance: str, music: bool, scale: float, learn: Path | None = None, explore: float = 0.125,
-    qc: str = "on", style: str | None = None, captions: str = "verbatim",
+    qc: str = "on", style: str | None = None, captions: str = "verbatim", export: str = "none",
 ) -> Brief:
     """Validate the shared options (usage errors exit 2) and fill the engines from the settings."""
     platform_list = split_list(platforms)
@@ -69,6 +72,8 @@ def brief_from_options(
         raise typer.BadParameter("use on or off", param_hint="--qc")
     if captions not in CAPTION_MODES:
         raise typer.BadParameter("use verbatim or keywords", param_hint="--captions")
+    if export not in EXPORTS:
+        raise typer.BadParameter(f"use {', '.join(EXPORTS)}", param_hint="--export")
     check_style(style)
     settings = get_settings()
     from generator.voice.registry import ENGINES
@@ -79,6 +84,7 @@ def brief_from_options(
         platforms=platform_list, language=lang, duration=duration, variants=variants,  # type: ignore[arg-type]
         writer=writer or settings.writer, voice=voice or settings.voice, host=host or settings.host,
         compliance=compliance, music=music, scale=scale, qc=qc, style=style, captions=captions,  # type: ignore[arg-type]
+        export=export,  # type: ignore[arg-type]
         learn=str(learn.resolve()) if learn is not None else None, explore=explore,
     )
 

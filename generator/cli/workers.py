@@ -94,6 +94,7 @@ def batch_cmd(
     scale: opt.Scale = 1.0,
     style: opt.Style = None,
     captions: opt.Captions = "verbatim",
+    export: opt.Export = "none",
     broker: Annotated[str | None, typer.Option(help="Redis URL (default $DAIHUO_REDIS_URL or redis://127.0.0.1:6379/0)")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="show live progress per product and wait for the end")] = False,
     resume: Annotated[str | None, typer.Option(help="re-send the unfinished or failed parts of job RESUME")] = None,
@@ -128,7 +129,8 @@ def batch_cmd(
             raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
         brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                        writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                       scale=scale, style=style, captions=captions)
+                                       scale=scale, style=style, captions=captions,
+                                       export=export)
         try:
             result = load_sheet(sheet, out_root, get_settings().sheet_limits())
         except SheetError as exc:

@@ -30,4 +30,7 @@ class Brief(BaseModel):
                                                         "rotating over variants")
     captions: Literal["verbatim", "keywords"] = Field(default="verbatim", description="verbatim: what is said, "
                                                       "phrase by phrase; keywords: each line's short caption")
+    export: Literal["none", "jianying", "jianying-zip"] = Field(
+        default="none", description="also write each clip as a 剪映 (Jianying/CapCut) draft folder "
+                                    "<platform>.jianying/ (jianying-zip: and <platform>.jianying.zip)")
 

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
 from generator.compliance.aigc import implicit_label, metadata_value
+from generator.export import draft_current, export_draft
 from generator.learn.factors import describe_clip
-from generator.models import Brief, Clip, ComplianceReport, Product, Script, VoiceTrack, stable_hash
+from generator.models import Brief, Clip, ComplianceReport, Product, Script, Timeline, VoiceTrack, stable_hash
 from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
 from generator.pipeline.engines import Engines
 from generator.pipeline.layout import host_layout
-from generator.platforms import get_preset
+from generator.platforms import Preset, get_preset
 
 
 def variant_hash(product: Product, brief: Brief, variant: int, script: Script | None = None) -> str:
     """Everything that changes what a variant's script and voice are (platforms excluded). With `--learn`
     the chosen angle and hook count instead of the insights file's path (new insights, same choice: kept)."""
     # QC reads a clip, it does not change it; learn/explore count through the choice they made (below).
-    knobs = brief.model_dump(exclude={"platforms", "variants", "learn", "explore", "qc"})
+    knobs = brief.model_dump(exclude={"platforms", "variants", "learn", "explore", "qc", "export"})
     data = {"product": product.content_hash(), "brief": knobs, "variant": variant, "v": __version__}
     if script is not None and script.creative is not None:
         data["creative"] = [script.angle, script.hook_id]
@@ -65,7 +67,6 @@ def render_platform(
     SHOWN is what is drawn (the product after compliance review); INPUTS_PRODUCT, when given, is the sheet's
     original row, which is what the inputs hash is computed from.
     """
-    from generator.edit import edit_clip
     from generator.video.cover import render_cover
     from generator.video.probe import summarize
     from generator.video.render import choose_encoder, render_video
@@ -78,17 +79,17 @@ def render_platform(
         done = finished_clip(paths, inputs_hash)
         if done is not None:
             refresh_record(paths["record"], described)
+            if brief.export != "none" and not draft_current(directory, platform, inputs_hash, brief.export == "jianying-zip"):
+                preset = get_preset(platform).scaled(brief.scale)
+                timeline = clip_timeline(shown, script, voice, preset, brief, engines.host(voice, script, preset), report)
+                export_clip(timeline, shown, voice, preset, brief, directory, platform, inputs_hash)
             return done
 
     preset = get_preset(platform).scaled(brief.scale)
     label = implicit_label(f"daihuo-{inputs_hash}", producer=engines.producer, propagator=engines.propagator)
     aigc_json = metadata_value(label)
     host = engines.host(voice, script, preset)
-    timeline = edit_clip(
-        shown, script, voice, preset, style=brief.style, captions=brief.captions,
-        disclosures=report.disclosures if report else [],
-        host_layout=host_layout(preset) if host else "none", host_box=host.box if host else None,
-    )
+    timeline = clip_timeline(shown, script, voice, preset, brief, host, report)
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
@@ -107,6 +108,8 @@ def render_platform(
                                         "host_engine": getattr(host, "engine", "none") if host else "none",
                                         "style": timeline.style, "render_seconds": round(time.perf_counter() - started, 3),
                                         **described})
+    if brief.export != "none":  # the editor hand-off: <platform>.jianying/ (generator/export)
+        export_clip(timeline, shown, voice, preset, brief, directory, platform, inputs_hash)
     if brief.qc == "on":  # read the clip back: <platform>.qc.json (generator/compliance/qc.py)
         from generator.compliance.qc_pipeline import qc_clip
         from generator.compliance.timeline_boxes import timeline_text_boxes
@@ -117,9 +120,30 @@ def render_platform(
     return clip
 
 
+def clip_timeline(shown: Product, script: Script, voice: VoiceTrack, preset: Preset, brief: Brief, host: Any,
+                  report: ComplianceReport | None) -> Timeline:
+    """The clip's edit (deterministic: a skipped clip's draft is rebuilt from the same Timeline)."""
+    from generator.edit import edit_clip
+
+    return edit_clip(
+        shown, script, voice, preset, style=brief.style, captions=brief.captions,
+        disclosures=report.disclosures if report else [],
+        host_layout=host_layout(preset) if host else "none", host_box=host.box if host else None,
+    )
+
+
+def export_clip(timeline: Timeline, shown: Product, voice: VoiceTrack, preset: Preset, brief: Brief,
+                directory: Path, platform: str, inputs_hash: str) -> None:
+    export_draft(timeline, directory, platform, photos=list(shown.images), voice=Path(voice.path),
+                 label=preset.label, inputs_hash=inputs_hash, with_zip=brief.export == "jianying-zip")
+
+
 def remove_partials(directory: Path, platform: str) -> None:
     """Temporary files a killed render left behind; the caller holds the step's lease, so they are dead."""
     if directory.is_dir():
         for path in directory.glob(f".{platform}.*"):
             if ".tmp" in path.name:
-                path.unlink(missing_ok=True)
+                if path.is_dir():  # a draft folder being written (generator/export)
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
