@@ -178,3 +178,26 @@ def test_the_next_variants_voice_runs_while_this_one_renders(tmp_path: Path) -> 
     second_voice_started = min(e["id"] for e in events if e["sku"] == second and e["step"] == "voice"
                                and e["state"] == "running")
     assert second_voice_started < last_render_done, "the second product's voice waited for the first one's renders"
+
+
+def test_a_clip_without_its_qc_report_is_read_back_on_the_rerun_not_rendered_again(tmp_path: Path) -> None:
+    """QC runs behind the renders; a run stopped in between leaves a clip with no .qc.json. The rerun keeps the
+    clip (same file) and reads it back."""
+    from generator.models import Brief
+    from generator.pipeline import run_job
+
+    rows = (REPO_ROOT / "examples" / "products.csv").read_bytes().splitlines()
+    sheet = tmp_path / "one.csv"
+    sheet.write_bytes(b"\n".join(rows[:2]) + b"\n")
+    shutil.copytree(REPO_ROOT / "examples" / "images", tmp_path / "images")
+    brief = Brief(platforms=["douyin"], duration=6, scale=0.25, music=False)
+    first = run_job(sheet, brief, tmp_path / "out", job="qc")
+    (variant,) = first.variants
+    clip = Path(variant.clips[0].path)
+    report = clip.with_name("douyin.qc.json")
+    assert report.exists()
+    made = clip.stat().st_mtime_ns
+    report.unlink()
+    again = run_job(sheet, brief, tmp_path / "out", job="qc")
+    assert again.variants[0].clips[0].skipped and clip.stat().st_mtime_ns == made
+    assert json.loads(report.read_text(encoding="utf-8"))["report"]["checks"], "the clip was not read back"

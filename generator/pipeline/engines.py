@@ -41,3 +41,6 @@ class Engines:
     render: Settings  # renderer, encoder, x264 preset, CRF, threads
     producer: str = "daihuo"  # the AIGC implicit label's ContentProducer
     propagator: str = ""
+    # Where a render step may leave work that needs only its finished clip (QC's read-back): the in-process
+    # runner hands in a queue it drains before the job's report; None runs that work inside the step.
+    background: Callable[[Callable[[], None]], None] | None = None

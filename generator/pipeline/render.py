@@ -79,10 +79,17 @@ def render_platform(
         done = finished_clip(paths, inputs_hash)
         if done is not None:
             refresh_record(paths["record"], described)
-            if brief.export != "none" and not draft_current(directory, platform, inputs_hash, brief.export == "jianying-zip"):
+            want_draft = brief.export != "none" and not draft_current(directory, platform, inputs_hash,
+                                                                        brief.export == "jianying-zip")
+            # A run stopped between a render and its read-back left no .qc.json: read the clip back now.
+            want_qc = brief.qc == "on" and not (directory / f"{platform}.qc.json").exists()
+            if want_draft or want_qc:
                 preset = get_preset(platform).scaled(brief.scale)
                 timeline = clip_timeline(shown, script, voice, preset, brief, engines.host(voice, script, preset), report)
-                export_clip(timeline, shown, voice, preset, brief, directory, platform, inputs_hash)
+                if want_draft:
+                    export_clip(timeline, shown, voice, preset, brief, directory, platform, inputs_hash)
+                if want_qc:
+                    read_back(timeline, shown, script, preset, brief, directory, platform, report, engines)
             return done
 
     preset = get_preset(platform).scaled(brief.scale)
@@ -91,6 +98,7 @@ def render_platform(
     host = engines.host(voice, script, preset)
     timeline = clip_timeline(shown, script, voice, preset, brief, host, report)
     directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{platform}.qc.json").unlink(missing_ok=True)  # it spoke of the clip about to be replaced
     started = time.perf_counter()
     render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
                  settings=engines.render)
@@ -110,14 +118,42 @@ def render_platform(
                                         **described})
     if brief.export != "none":  # the editor hand-off: <platform>.jianying/ (generator/export)
         export_clip(timeline, shown, voice, preset, brief, directory, platform, inputs_hash)
-    if brief.qc == "on":  # read the clip back: <platform>.qc.json (generator/compliance/qc.py)
-        from generator.compliance.qc_pipeline import qc_clip
-        from generator.compliance.timeline_boxes import timeline_text_boxes
-
-        qc_clip(paths["video"], directory, platform, script=script, product=shown, preset=preset,
-                boxes=timeline_text_boxes(timeline),
-                statements=report.disclosures if report else [], scale=brief.scale)
+    if brief.qc == "on":
+        read_back(timeline, shown, script, preset, brief, directory, platform, report, engines)
     return clip
+
+
+def read_back(timeline: Timeline, shown: Product, script: Script, preset: Preset, brief: Brief, directory: Path,
+              platform: str, report: ComplianceReport | None, engines: Engines) -> None:
+    """QC of the finished clip: <platform>.qc.json (generator/compliance/qc.py). On the runner's background
+    queue when it has one (read back while the next clip renders), else here."""
+    from generator.compliance.qc_pipeline import qc_clip
+    from generator.compliance.timeline_boxes import timeline_text_boxes
+
+    clip = clip_paths(directory, platform)["video"]
+
+    def check() -> None:
+        try:
+            qc_clip(clip, directory, platform, script=script, product=shown, preset=preset,
+                    boxes=timeline_text_boxes(timeline), statements=report.disclosures if report else [],
+                    scale=brief.scale)
+        except Exception as exc:  # a QC that cannot run is a failed QC, never a silent pass
+            write_qc_error(directory, platform, clip, exc)
+
+    if engines.background is not None:
+        engines.background(check)
+    else:
+        check()
+
+
+def write_qc_error(directory: Path, platform: str, clip: Path, exc: BaseException) -> None:
+    from generator.compliance.qc_models import QCCheck, QCReport
+    from generator.compliance.qc_pipeline import qc_path
+    from generator.errors import one_line
+
+    report = QCReport(path=str(clip), checks=[QCCheck(id="qc_ran", ok=False, detail=f"QC could not run: "
+                                                                                   f"{one_line(exc)}")])
+    write_json_atomic(qc_path(directory, platform), {"report": report.model_dump(mode="json"), "inputs": None})
 
 
 def clip_timeline(shown: Product, script: Script, voice: VoiceTrack, preset: Preset, brief: Brief, host: Any,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,9 @@ def run_in_process(store: JobStore, job_id: str, engines: Engines, *, policy: St
     job) are taken from the store, not run again.
 
     The next variant's io steps (script, review, voice: mostly waiting on the voice engine, an LLM or ffmpeg's
-    loudness passes) run on a second thread while this variant's clips render, so they stay off the critical
-    path; each variant's own steps still run in plan order."""
+    loudness passes) run on a second thread while this variant's clips render, and each clip's QC read-back
+    runs on a third while the next clip renders, so both stay off the critical path; each variant's own steps
+    still run in plan order."""
     job = store.job(job_id)
     tick = progress or (lambda *_: None)
     owner = owner_id("in-process")
@@ -57,7 +59,10 @@ def run_in_process(store: JobStore, job_id: str, engines: Engines, *, policy: St
             state = run(state, step, n)
         return state
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="io-ahead") as ahead:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="io-ahead") as ahead, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="qc-behind") as behind:
+        # QC reads each finished clip back while the next one renders; the pool is drained before the report.
+        engines = replace(engines, background=lambda work: behind.submit(work) and None)
         upcoming = ahead.submit(prepare, *units[0]) if units else None
         for i in range(len(units)):
             state = upcoming.result()  # type: ignore[union-attr]
