@@ -94,8 +94,10 @@ def case(name: str, sheet: Path, platforms: str, duration: int, scale: float, qc
             "ratio": round(wall / floor, 3) if floor else None,
             "where": {"render_s": round(render, 2), "qc_s": round(qc_s, 2),
                       "rest_s": round(wall - render - qc_s, 2),
-                      "note": "rest: process start-up, sheet, script, compliance, voice and its fit, reports "
-                              "(the next product's voice runs while this one renders, so it is partly hidden)"},
+                      "note": "sums of each clip's render and QC time; rest = wall - both: start-up, sheet, script, "
+                              "compliance, voice and its fit, reports. In-process, the next product's voice runs "
+                              "while this one renders and QC reads each clip back while the next renders, so "
+                              "the parts overlap (rest can be negative)"},
             "per_clip": clips}
 
 
@@ -108,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "pipeline")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json",
                     help="JSON to write (an existing one keeps its other keys)")
+    ap.add_argument("--key", default="", help="key in --out (default: pipeline, or pipeline_qc_off with --qc off)")
     args = ap.parse_args(argv)
 
     batch = case("batch", SHEET, args.platforms, args.duration, args.scale, args.qc, args.work)
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {}
     if args.out.exists():
         report = json.loads(args.out.read_text(encoding="utf-8"))
-    report["pipeline"] = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "batch": batch, "single": single,
+    report[args.key or ("pipeline" if args.qc == "on" else "pipeline_qc_off")] = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "batch": batch, "single": single,
                           "targets": {"batch_ratio": 1.15, "single_ratio": 1.3},
                           "cpus": os.cpu_count(), "load_avg_end": [round(x, 2) for x in os.getloadavg()]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
