@@ -206,18 +206,13 @@ def line_timer(engine: object, work_dir: Path) -> Speak:
     places it (lead-in, trimmed line, pauses, tail), without the music mix and loudness passes that make a
     real voice track take seconds. The real track is measured again after the fit."""
     from generator.voice.audio import read_mono, trim_silence
-    from generator.voice.timing import LEAD_IN, gaps, speakable
-    from generator.voice.track import speak_lines
+    from generator.voice.timing import LEAD_IN
+    from generator.voice.track import speak_script_lines
 
     def measure(script: Script, speed: float) -> VoiceTrack:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        lines = script.lines()
-        spoken = speak_lines(engine, [speakable(line.text, script.language) for line in lines],  # type: ignore[arg-type]
-                             script.language, work_dir, speed=speed)
         cursor = LEAD_IN
         timings: list[LineTiming] = []
-        for index, (line, said, pause) in enumerate(zip(lines, spoken, gaps([len(b.lines) for b in script.beats]),
-                                                        strict=True)):
+        for index, (line, said, pause) in enumerate(speak_script_lines(script, engine, work_dir, speed=speed)):  # type: ignore[arg-type]
             audio, rate = read_mono(Path(said.path))
             trimmed, _ = trim_silence(audio, rate)
             end = cursor + len(trimmed) / rate

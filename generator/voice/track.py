@@ -17,7 +17,7 @@ import numpy as np
 from pydub import AudioSegment
 
 from generator.errors import DaihuoError
-from generator.models import LineTiming, Script, VoiceTrack
+from generator.models import Line, LineTiming, Script, VoiceTrack
 from generator.voice.audio import read_mono, resample, trim_silence
 from generator.voice.base import SpokenLine, VoiceEngine
 from generator.voice.loudness import TARGET_LUFS, normalise_loudness
@@ -54,20 +54,27 @@ def speak_lines(engine: VoiceEngine, texts: list[str], language: str, work_dir: 
         return list(pool.map(one, range(len(texts))))
 
 
+def speak_script_lines(script: Script, engine: VoiceEngine, work_dir: Path, *, speed: float = 1.0,
+                       workers: int | None = None) -> list[tuple[Line, SpokenLine, float]]:
+    """Every line of `script` spoken (several at once), in order, with the pause the track puts after it."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    lines = script.lines()
+    spoken = speak_lines(engine, [speakable(line.text, script.language) for line in lines], script.language,
+                         work_dir, speed=speed, workers=workers)
+    return list(zip(lines, spoken, gaps([len(b.lines) for b in script.beats]), strict=True))
+
+
 def speak_script(
     script: Script, engine: VoiceEngine, work_dir: Path, *, music: Path | None = None, speed: float = 1.0,
     workers: int | None = None,
 ) -> VoiceTrack:
     """Speak every line of `script`, place them on one timeline and write `work_dir/voice.wav`."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    lines = script.lines()
-    spoken = speak_lines(engine, [speakable(line.text, script.language) for line in lines], script.language,
-                         work_dir, speed=speed, workers=workers)
+    said_lines = speak_script_lines(script, engine, work_dir, speed=speed, workers=workers)
+    spoken = [said for _, said, _ in said_lines]
     pieces: list[np.ndarray] = [np.zeros(int(LEAD_IN * RATE), dtype=np.float32)]
     cursor = LEAD_IN
     timings: list[LineTiming] = []
-    for index, (line, said, pause) in enumerate(zip(lines, spoken, gaps([len(b.lines) for b in script.beats]),
-                                                    strict=True)):
+    for index, (line, said, pause) in enumerate(said_lines):
         native, native_rate = read_mono(Path(said.path))
         trimmed, cut = trim_silence(native, native_rate)
         audio = resample(trimmed, native_rate, RATE)
