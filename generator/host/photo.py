@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from generator.host import landmarks as lm
 from generator.host.animation import blink_times
 from generator.host.energy import voice_energy
+from generator.host.frame_cache import FrameCache
 from generator.host.pack import PhotoPack
 from generator.host.sprite import seed_for
 from generator.host.visemes import mouth_shapes, text_track
@@ -95,8 +96,7 @@ class PhotoHost:
         self.shapes = mouth_shapes(text_track(voice.lines), self.energy, fps)
         self._warped: dict[tuple[str, int], _Warped] = {}
         self._poses: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
-        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._cache_bytes = 0
+        self._cache = FrameCache(CACHE_BYTES)
 
     def _to_box(self, rect: tuple[int, int, int, int]) -> Box:
         """A canvas rectangle (x, y, w, h) in overlay pixels at rest."""
@@ -117,17 +117,7 @@ class PhotoHost:
 
     def rgba(self, t: float) -> np.ndarray:
         key = self.state(t)
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
-        frame = self._compose(*key)
-        self._cache[key] = frame
-        self._cache_bytes += frame.nbytes
-        while len(self._cache) > 1 and self._cache_bytes > CACHE_BYTES:
-            _, old = self._cache.popitem(last=False)
-            self._cache_bytes -= old.nbytes
-        return frame
+        return self._cache.get(key, lambda: self._compose(*key))
 
     def _warp(self, name: str, roll: int) -> _Warped:
         """Layer `name` turned by `roll` steps about the neck pivot, cached (a handful of small images)."""

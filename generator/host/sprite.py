@@ -6,7 +6,6 @@ so after the first second of a clip almost every frame is a dictionary lookup.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from generator.errors import DaihuoError
 from generator.host.animation import blink_times, eyes_closed, motion_for
 from generator.host.base import Box
 from generator.host.energy import voice_energy
+from generator.host.frame_cache import FrameCache
 from generator.host.visemes import SHAPES, mouth_shapes, text_track
 from generator.models import Script, VoiceTrack, stable_hash
 from generator.settings import ASSETS_DIR
@@ -151,8 +151,7 @@ class SpriteHost:
         self.shapes = mouth_shapes(text_track(voice.lines), energy, fps)
         self._scaled: dict[str, Image.Image] = {}
         self._backdrop = self._card() if card else Image.new("RGBA", (bw, bh), (0, 0, 0, 0))
-        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._cache_bytes = 0
+        self._cache = FrameCache(CACHE_BYTES, CACHE_SIZE)
 
     def _mouth_box(self) -> Box:
         x, y, w, h = self.sprites.mouth_box
@@ -189,17 +188,7 @@ class SpriteHost:
 
     def rgba(self, t: float) -> np.ndarray:
         key = self.state(t)
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
-        frame = self._compose(*key)
-        self._cache[key] = frame
-        self._cache_bytes += frame.nbytes
-        while len(self._cache) > 1 and (len(self._cache) > CACHE_SIZE or self._cache_bytes > CACHE_BYTES):
-            _, old = self._cache.popitem(last=False)
-            self._cache_bytes -= old.nbytes
-        return frame
+        return self._cache.get(key, lambda: self._compose(*key))
 
     def _compose(self, mouth: str, eyes_open: bool, head: tuple[int, int], body: int) -> np.ndarray:
         canvas = self._backdrop.copy()
