@@ -73,7 +73,7 @@ def box_ink(rgb: np.ndarray) -> np.ndarray:
     """A text box's glyphs as black ink on white, whatever their colour: the box's luma split in two by Otsu's
     threshold, and the smaller part is the text. Styles draw dark text on white cards, yellow keywords beside
     white ones and white text on coloured bubbles; only white glyphs would survive `ink`."""
-    luma = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    luma = _luma(rgb)
     threshold = otsu(luma)
     if threshold is None:
         return ink(rgb)
@@ -84,11 +84,15 @@ def box_ink(rgb: np.ndarray) -> np.ndarray:
 
 def box_grey(rgb: np.ndarray) -> np.ndarray:
     """Grey levels with the text dark (the `soft` page): luma, inverted when the text is the bright part."""
-    luma = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    luma = _luma(rgb)
     threshold = otsu(luma)
     if threshold is not None and (luma > threshold).mean() <= 0.5:
         luma = 255 - luma
     return np.clip(luma, 0, 255).astype(np.uint8)
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 def otsu(values: np.ndarray, min_spread: float = 40.0) -> float | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from generator import __version__
 from generator.compliance.aigc import implicit_label, metadata_value
+from generator.compliance.qc_pipeline import qc_path
 from generator.export import draft_current, export_draft
 from generator.learn.factors import describe_clip
 from generator.models import Brief, Clip, ComplianceReport, Product, Script, Timeline, VoiceTrack, stable_hash
@@ -82,7 +83,7 @@ def render_platform(
             want_draft = brief.export != "none" and not draft_current(directory, platform, inputs_hash,
                                                                         brief.export == "jianying-zip")
             # A run stopped between a render and its read-back left no .qc.json: read the clip back now.
-            want_qc = brief.qc == "on" and not (directory / f"{platform}.qc.json").exists()
+            want_qc = brief.qc == "on" and not qc_path(directory, platform).exists()
             if want_draft or want_qc:
                 preset = get_preset(platform).scaled(brief.scale)
                 timeline = clip_timeline(shown, script, voice, preset, brief, engines.host(voice, script, preset), report)
@@ -98,7 +99,7 @@ def render_platform(
     host = engines.host(voice, script, preset)
     timeline = clip_timeline(shown, script, voice, preset, brief, host, report)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{platform}.qc.json").unlink(missing_ok=True)  # it spoke of the clip about to be replaced
+    qc_path(directory, platform).unlink(missing_ok=True)  # it spoke of the clip about to be replaced
     started = time.perf_counter()
     render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
                  settings=engines.render)
@@ -148,7 +149,6 @@ def read_back(timeline: Timeline, shown: Product, script: Script, preset: Preset
 
 def write_qc_error(directory: Path, platform: str, clip: Path, exc: BaseException) -> None:
     from generator.compliance.qc_models import QCCheck, QCReport
-    from generator.compliance.qc_pipeline import qc_path
     from generator.errors import one_line
 
     report = QCReport(path=str(clip), checks=[QCCheck(id="qc_ran", ok=False, detail=f"QC could not run: "
