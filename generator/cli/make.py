@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -63,11 +64,13 @@ def make_cmd(
         console=console, transient=False,
     ) as progress:
         tasks: dict[str, int] = {}
+        lock = threading.Lock()  # clips of a product render on several threads
 
         def on_progress(key: str, done: int, total: int, note: str = "") -> None:
-            if key not in tasks:
-                tasks[key] = progress.add_task(key, total=total)
-            progress.update(tasks[key], completed=done, total=total, description=f"{key} {note}".strip())
+            with lock:
+                if key not in tasks:
+                    tasks[key] = progress.add_task(key, total=total)
+                progress.update(tasks[key], completed=done, total=total, description=f"{key} {note}".strip())
 
         try:
             result = run_job(sheet, brief, out_root, job=job, force=force, progress=on_progress,

@@ -1,27 +1,25 @@
-"""Render a Timeline into an MP4, in one encode.
+"""Render a Timeline into an MP4.
 
 The renderer only draws what the edit decided (generator/edit → Timeline). Each shot's picture is drawn once
 per zoom step on a canvas slightly larger than the frame and converted once to YUV 4:2:0 planes; each layer
 (and each frame of its entrance) is drawn once and premultiplied once (see compose.py and yuv.py). The
 per-frame work is a crop of one canvas (two during a transition) and integer alpha blends over the layers'
-small boxes; frames go raw (yuv420p) into one ffmpeg process, which encodes them, muxes the soundtrack (the
-voice with the edit's sound effects, mixed in sound.py) and writes the AIGC metadata in the same pass.
+small boxes; frames go raw (yuv420p) into ffmpeg, which encodes them, muxes the soundtrack (the voice with the
+edit's sound effects, mixed in sound.py) and writes the AIGC metadata. A long enough clip is encoded in chunks
+at once, each fed by its own compositor, and joined by stream copy (encode.py).
 Why not MoviePy's writer: it pipes rgb24 (ffmpeg then spends about a third of the encode converting to
 yuv420p) and copies every frame; docs/bench.md has the measurements.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
-import shutil
-import subprocess
-import tempfile
+import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from functools import cache
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +28,23 @@ from generator.models import HostOverlay, Product, Timeline
 from generator.platforms import Preset
 from generator.settings import Settings, prefer_system_ffmpeg
 from generator.video.compose import Canvases, build_layer_sprites, yuv_frame_function
+from generator.video.encode import (
+    choose_encoder,
+    chunk_ranges,
+    encode_args,
+    encoder_params,
+    join_chunks,
+    keyframe_interval,
+    nvenc_available,
+    raw_input,
+    stream_frames,
+)
 from generator.video.pictures import PhotoCache
 from generator.video.sound import mix_soundtrack
-from generator.video.yuv import COLOR_TAGS, PlaneSprite, yuv420_to_rgb
+from generator.video.yuv import PlaneSprite, yuv420_to_rgb
+
+__all__ = ["choose_encoder", "encoder_params", "frame_functions", "nvenc_available", "render_video",
+           "rgb_frame_function"]
 
 
 def frame_functions(timeline: Timeline, product: Product, host: HostOverlay | None = None,
@@ -96,79 +108,69 @@ class _HostSprites:
         self.used -= self.cache.pop(key)[2]
 
 
-@cache
-def nvenc_available() -> bool:
-    """True when ffmpeg has h264_nvenc and a GPU accepts a tiny test encode."""
-    if not shutil.which("ffmpeg"):
-        return False
-    probe = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "color=black:s=256x256:d=0.1",
-         "-c:v", "h264_nvenc", "-f", "null", "-"], capture_output=True, timeout=30,
-    )
-    return probe.returncode == 0
-
-
-def choose_encoder(settings: Settings) -> str:
-    if settings.encoder == "auto":
-        return "h264_nvenc" if nvenc_available() else "libx264"
-    return settings.encoder
-
-
-def encoder_params(encoder: str, preset: Preset, settings: Settings, aigc_json: str) -> tuple[str, list[str]]:
-    """(ffmpeg preset, extra output args). One place, so renders and the benchmark floor use the same settings."""
-    gop = str(int(round(preset.fps * preset.gop_seconds)))
-    common = ["-pix_fmt", "yuv420p", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-              "-ar", str(preset.audio_rate), "-ac", "2", "-b:a", "160k",
-              "-movflags", "+faststart+use_metadata_tags", "-metadata", f"AIGC={aigc_json}", *COLOR_TAGS]
-    if encoder == "h264_nvenc":
-        return "p5", ["-profile:v", "high", "-rc", "vbr", "-cq", "23", "-b:v", "0", "-bf", "2", *common]
-    return settings.x264_preset, ["-profile:v", "high", "-crf", str(settings.crf), "-bf", "2", *common]
-
-
 def render_video(
     timeline: Timeline, product: Product, preset: Preset, audio_path: Path, out_path: Path, *,
     aigc_json: str, settings: Settings, host: HostOverlay | None = None,
     timings: dict[str, float] | None = None,
 ) -> Path:
-    """Render and encode to `out_path` atomically (temp name in the same folder, then rename).
+    """Render and encode to `out_path` atomically (temp names in the same folder, then rename).
 
-    Frames are composed in yuv420p and streamed raw into one ffmpeg process, which encodes them, encodes
-    and muxes the soundtrack (`audio_path` with the timeline's sound effects) and writes the AIGC metadata in
-    the same pass.
+    Frames are composed in yuv420p and streamed raw into ffmpeg. A clip without a presenter, long enough, is
+    encoded in `settings.render_chunks` chunks at once (generator/video/encode.py), joined by stream copy in
+    the pass that muxes the soundtrack (`audio_path` with the timeline's sound effects, sound.py) and writes
+    the AIGC metadata; otherwise one ffmpeg process does all of it.
 
     `timings`, when given, is filled with seconds spent: `prepare` (sound mix, layers drawn and converted),
-    `frames` (composing frames, including each shot's canvas drawn on first use), `encode_wait` (blocked
-    writing to ffmpeg, and ffmpeg finishing the file) and `render` (the whole call). The benchmark reads them.
+    `frames` (composing frames, including each shot's canvas drawn on first use; summed over chunks),
+    `encode_wait` (the rest until the file is written) and `render` (the whole call). The benchmark reads them.
     """
-    tmp = out_path.with_name(f".{out_path.stem}.{os.getpid()}.tmp.mp4")
-    mixed = out_path.with_name(f".{out_path.stem}.{os.getpid()}.tmp.mix.wav")
+    stem = f".{out_path.stem}.{os.getpid()}.{threading.get_ident()}"
+    tmp = out_path.with_name(f"{stem}.tmp.mp4")
+    mixed = out_path.with_name(f"{stem}.tmp.mix.wav")
+    parts: list[Path] = []
     try:
         started = time.perf_counter()
         soundtrack = mix_soundtrack(audio_path, timeline.sounds, timeline.duration, mixed)
         if settings.renderer == "moviepy":
             return render_video_moviepy(timeline, product, preset, soundtrack, out_path, aigc_json=aigc_json,
                                         host=host, settings=settings)
-        make_frame = frame_functions(timeline, product, host)
         encoder = choose_encoder(settings)
-        x264_preset, params = encoder_params(encoder, preset, settings, aigc_json)
-        cmd = [
-            "ffmpeg", "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p",
-            "-s", f"{timeline.width}x{timeline.height}", "-r", str(timeline.fps), "-i", "-",
-            "-i", str(soundtrack), "-map", "0:v:0", "-map", "1:a:0", "-c:v", encoder, "-preset", x264_preset,
-            *params, *(["-threads", str(settings.threads)] if settings.threads else []), "-c:a", "aac", str(tmp),
-        ]
+        args = encode_args(encoder, preset, settings, aigc_json)
         n_frames = int(round(timeline.duration * timeline.fps))
+        # A presenter's frames come from one engine (a remote one streams them in order): one encode then.
+        wanted = settings.render_chunks if encoder == "libx264" and host is None else 1
+        ranges = chunk_ranges(n_frames, keyframe_interval(preset), wanted)
+        raw = raw_input(timeline.width, timeline.height, timeline.fps)
+        codec = ["-c:v", encoder, "-preset", args.preset, *args.video]
         prepared = time.perf_counter()
-        spent = {"frames": 0.0}
-        _stream(cmd, (make_frame(n / timeline.fps) for n in range(n_frames)), spent)
+        spent = [{"frames": 0.0} for _ in ranges]
+
+        def frames(first: int, end: int) -> Iterator[np.ndarray]:
+            make_frame = frame_functions(timeline, product, host)
+            return (make_frame(n / timeline.fps) for n in range(first, end))
+
+        if len(ranges) == 1:
+            stream_frames(["ffmpeg", "-y", "-v", "error", *raw, "-i", str(soundtrack), "-map", "0:v:0",
+                           "-map", "1:a:0", *codec, "-c:a", "aac", *args.output, str(tmp)],
+                          frames(0, n_frames), spent[0])
+        else:
+            parts = [out_path.with_name(f"{stem}.part{k}.mp4") for k in range(len(ranges))]
+            with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="chunk") as pool:
+                jobs = [pool.submit(stream_frames, ["ffmpeg", "-y", "-v", "error", *raw, "-an", *codec, str(part)],
+                                    frames(first, end), spent[k])
+                        for k, (part, (first, end)) in enumerate(zip(parts, ranges, strict=True))]
+                for job in jobs:
+                    job.result()
+            join_chunks(parts, soundtrack, args, tmp)
         os.replace(tmp, out_path)
     finally:
-        tmp.unlink(missing_ok=True)
-        mixed.unlink(missing_ok=True)
+        for leftover in (tmp, mixed, *parts):
+            leftover.unlink(missing_ok=True)
     if timings is not None:
         done = time.perf_counter()
-        timings.update(prepare=prepared - started, frames=spent["frames"], render=done - started,
-                       encode_wait=done - prepared - spent["frames"])
+        composing = sum(s["frames"] for s in spent)
+        timings.update(prepare=prepared - started, frames=composing, render=done - started,
+                       encode_wait=max(0.0, done - prepared - composing / len(ranges)), chunks=len(ranges))
     return out_path
 
 
@@ -200,37 +202,3 @@ def render_video_moviepy(
         tmp.unlink(missing_ok=True)
         clip.close()
     return out_path
-
-
-def _stream(cmd: list[str], frames: Iterator[np.ndarray], spent: dict[str, float]) -> None:
-    """Write each raw frame to ffmpeg's stdin; raise with ffmpeg's own message when it fails."""
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
-        assert proc.stdin is not None
-        _widen_pipe(proc.stdin.fileno())
-        try:
-            while True:
-                start = time.perf_counter()
-                frame = next(frames, None)
-                spent["frames"] += time.perf_counter() - start
-                if frame is None:
-                    break
-                proc.stdin.write(memoryview(frame))  # no copy: the buffer goes straight to the pipe
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass  # ffmpeg stopped reading: its exit status and message say why
-        finally:
-            code = proc.wait()
-        if code != 0:
-            errors.seek(0)
-            message = errors.read().decode("utf-8", "replace").strip()[-2000:]
-            raise RuntimeError(f"ffmpeg failed to encode the clip (exit {code}): {message or 'no message'}")
-
-
-def _widen_pipe(fd: int) -> None:
-    """A 1 MiB pipe instead of 64 KiB: far fewer context switches per 3 MB frame (Linux only, best effort)."""
-    try:
-        size = int(Path("/proc/sys/fs/pipe-max-size").read_text())
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, 1 << 20))
-    except (OSError, ValueError, AttributeError):
-        pass

@@ -62,6 +62,17 @@ def chain(language: str, family: str = "sans") -> tuple[Face, ...]:
     return tuple(faces)
 
 
+def preload_faces(language: str) -> None:
+    """Read every face `language` may draw with (the character maps take ~0.1 s a font), ahead of the first text."""
+    for family in ("sans", *_config().get("families", {})):
+        try:
+            faces = chain(language, family)
+        except FontMissing:
+            continue
+        for face in faces:
+            _cmap(face)
+
+
 @cache
 def pil_font(face: Face, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(face.path, size=size, index=face.index)

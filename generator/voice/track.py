@@ -124,6 +124,11 @@ def _music_bed(path: str, _mtime: float) -> np.ndarray:
     return bed
 
 
+def preload_music(music: Path) -> None:
+    """Decode the music bed now (once per process), ahead of the first voice track that needs it."""
+    _music_bed(str(music), music.stat().st_mtime)
+
+
 def _ducked_music(music: Path, timings: list, length: int) -> np.ndarray:
     bed = _music_bed(str(music), music.stat().st_mtime)
     if bed.size == 0:

@@ -1,0 +1,31 @@
+"""Start-up work taken off the critical path of a job's first clip.
+
+While the io thread writes and speaks the first variant, the thread that will render it has nothing to do; it
+fills the process-wide caches that the first clip would otherwise fill one after another before its first
+frame: the render and edit modules, the fonts' character maps, the music bed. Later clips find them filled, as
+they always did. Nothing here changes an output; a failure is left for the step that needs the part to report.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from generator.models import Brief
+
+log = logging.getLogger("daihuo.pipeline")
+
+
+def warm_up(brief: Brief, languages: set[str]) -> None:
+    try:
+        from generator.edit import edit_clip  # noqa: F401 - the import is the work
+        from generator.pipeline.steps import MUSIC
+        from generator.video import cover, render  # noqa: F401
+        from generator.video.text import preload_faces
+        from generator.voice.track import preload_music
+
+        for language in sorted(languages):
+            preload_faces(language)
+        if brief.music:
+            preload_music(MUSIC)
+    except Exception:  # noqa: BLE001 - only a head start; the step that needs the part reports its failure
+        log.debug("warm-up skipped", exc_info=True)

@@ -1,0 +1,163 @@
+"""The encode: which encoder, with which settings, and how raw frames reach ffmpeg — in one piece or in chunks.
+
+One x264 encode of a 1080p clip keeps two cores only 150–185 % busy (its frame threads wait on each other and
+on their input), and the compositor feeding it waits on the pipe. So a clip long enough for it is encoded in
+CHUNKS: consecutive runs of frames, each starting on a keyframe, encoded at the same time by separate ffmpeg
+processes (each fed by its own compositor thread), then joined without re-encoding (ffmpeg's concat demuxer,
+stream copy) in the pass that muxes the soundtrack and writes the metadata. Because the keyframe interval is
+fixed (`-g`, `-keyint_min`, `-sc_threshold 0`) and every chunk starts on a multiple of it, the joined stream has
+exactly the keyframes one encode would have; x264's rate control restarts at each chunk, which at a fixed CRF
+changes nothing a viewer can see. docs/bench.md has the measurements.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from generator.platforms import Preset
+from generator.settings import Settings
+from generator.video.yuv import COLOR_TAGS
+
+MIN_CHUNK_GOPS = 4  # shorter chunks are not worth another process (8 s at the usual 2 s keyframe interval)
+
+
+@cache
+def nvenc_available() -> bool:
+    """True when ffmpeg has h264_nvenc and a GPU accepts a tiny test encode."""
+    if not shutil.which("ffmpeg"):
+        return False
+    probe = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "color=black:s=256x256:d=0.1",
+         "-c:v", "h264_nvenc", "-f", "null", "-"], capture_output=True, timeout=30,
+    )
+    return probe.returncode == 0
+
+
+def choose_encoder(settings: Settings) -> str:
+    if settings.encoder == "auto":
+        return "h264_nvenc" if nvenc_available() else "libx264"
+    return settings.encoder
+
+
+@dataclass(frozen=True)
+class EncodeArgs:
+    """ffmpeg arguments of a clip's encode: the video encoder's, and the output's (audio, container, tags)."""
+
+    preset: str  # the encoder's -preset
+    video: list[str]
+    output: list[str]
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.video, *self.output]
+
+
+def encode_args(encoder: str, preset: Preset, settings: Settings, aigc_json: str) -> EncodeArgs:
+    gop = str(keyframe_interval(preset))
+    video = ["-pix_fmt", "yuv420p", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", *COLOR_TAGS]
+    if encoder == "h264_nvenc":
+        name, video = "p5", [*video, "-profile:v", "high", "-rc", "vbr", "-cq", "23", "-b:v", "0", "-bf", "2"]
+    else:
+        name, video = settings.x264_preset, [*video, "-profile:v", "high", "-crf", str(settings.crf), "-bf", "2"]
+    if settings.threads:
+        video += ["-threads", str(settings.threads)]
+    output = ["-ar", str(preset.audio_rate), "-ac", "2", "-b:a", "160k",
+              "-movflags", "+faststart+use_metadata_tags", "-metadata", f"AIGC={aigc_json}"]
+    return EncodeArgs(name, video, output)
+
+
+def encoder_params(encoder: str, preset: Preset, settings: Settings, aigc_json: str) -> tuple[str, list[str]]:
+    """(ffmpeg preset, extra output args) of one whole encode. One place, so renders and the benchmark floor
+    use the same settings."""
+    args = encode_args(encoder, preset, settings, aigc_json)
+    return args.preset, args.all
+
+
+def keyframe_interval(preset: Preset) -> int:
+    return int(round(preset.fps * preset.gop_seconds))
+
+
+def chunk_ranges(n_frames: int, gop: int, chunks: int) -> list[tuple[int, int]]:
+    """Frame ranges [first, end) of about equal length that cover the clip, each starting on a keyframe.
+
+    One range when chunks <= 1 or the clip is too short for each chunk to hold MIN_CHUNK_GOPS keyframe intervals.
+    """
+    gops = -(-n_frames // max(1, gop))
+    count = min(chunks, gops // MIN_CHUNK_GOPS)
+    if count <= 1:
+        return [(0, n_frames)]
+    bounds = [round(gops * k / count) * gop for k in range(count)] + [n_frames]
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def raw_input(width: int, height: int, fps: int) -> list[str]:
+    return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+
+
+def join_chunks(parts: list[Path], soundtrack: Path, args: EncodeArgs, out: Path) -> None:
+    """The chunks joined by stream copy, with the soundtrack encoded and muxed, into OUT (one pass)."""
+    listing = out.with_name(out.name + ".parts.txt")
+    # The concat demuxer's list format: one quoted path per line, quotes in the path escaped.
+    listing.write_text("".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in parts),
+                       encoding="utf-8")
+    try:
+        run_ffmpeg(["ffmpeg", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+                    "-i", str(soundtrack), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac",
+                    *args.output, str(out)], "join the clip's chunks")
+    finally:
+        listing.unlink(missing_ok=True)
+
+
+def run_ffmpeg(cmd: list[str], what: str) -> None:
+    proc = subprocess.run(cmd, capture_output=True, timeout=600)
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip()[-2000:]
+        raise RuntimeError(f"ffmpeg failed to {what} (exit {proc.returncode}): {message or 'no message'}")
+
+
+def stream_frames(cmd: list[str], frames: Iterator[np.ndarray], spent: dict[str, float]) -> None:
+    """Write each raw frame to ffmpeg's stdin; raise with ffmpeg's own message when it fails.
+
+    `spent["frames"]` grows by the seconds spent composing frames (the iterator's own time)."""
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        assert proc.stdin is not None
+        _widen_pipe(proc.stdin.fileno())
+        try:
+            while True:
+                start = time.perf_counter()
+                frame = next(frames, None)
+                spent["frames"] += time.perf_counter() - start
+                if frame is None:
+                    break
+                proc.stdin.write(memoryview(frame))  # no copy: the buffer goes straight to the pipe
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped reading: its exit status and message say why
+        finally:
+            if not proc.stdin.closed and proc.poll() is None:
+                proc.kill()  # the frames failed (an exception): do not leave ffmpeg waiting for more
+            code = proc.wait()
+        if code != 0:
+            errors.seek(0)
+            message = errors.read().decode("utf-8", "replace").strip()[-2000:]
+            raise RuntimeError(f"ffmpeg failed to encode the clip (exit {code}): {message or 'no message'}")
+
+
+def _widen_pipe(fd: int) -> None:
+    """A 1 MiB pipe instead of 64 KiB: far fewer context switches per 3 MB frame (Linux only, best effort)."""
+    try:
+        size = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, 1 << 20))
+    except (OSError, ValueError, AttributeError):
+        pass
