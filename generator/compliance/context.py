@@ -40,7 +40,7 @@ _DISTANCING = re.compile(r"号称|所谓|别信|不要信|不信|谎称|吹嘘|�
 # A warning or a usage restriction anywhere in the sentence.
 _CAUTION = re.compile(
     r"慎用|慎食|慎服|慎饮|禁用|禁食|禁止使用|禁止食用|不可使用|不得使用|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|"
-    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
+    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|(去|上|到)医院|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
     r"不适用|不适合|除外|期间(暂停|停止|避免|不要)")
 # wh-questions only (哪/什么/谁/怎么/如何/多少); 为什么 presupposes the claim, 吗 questions can be rhetorical hooks.
 _WH = re.compile(r"哪|什么|啥|谁|怎么|怎样|如何|多少")

@@ -41,10 +41,15 @@ class Term(BaseModel):
     fix: Fix = "replace"
 
 
+Reach = Literal["clause", "sentence", "any"]
+
+
 class Pattern(BaseModel):
     regex: str
     view: ViewName
-    cross: bool = Field(default=False, description="may join clauses across punctuation (「没效果？全额退款」)")
+    reach: Reach = Field(default="clause", description=(
+        "how far a match may read: one clause (default), across commas within one sentence (「老寒腿，敷了一个冬天，"
+        "走路不疼了」), or across any punctuation (「没效果？全额退款」)"))
     replace: list[str] = Field(default_factory=list)
     fix: Fix = "replace"
 
@@ -126,6 +131,47 @@ def _compile(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+# A pattern names a shared vocabulary (assets/lexicon/vocab/*.yaml) as {@name}: one list of diseases, symptoms
+# or state organs, combined with many framings, instead of the same alternation pasted into every regex.
+_VOCAB_REF = re.compile(r"\{@([a-z_]+)\}")
+Vocab = dict[str, list[str]]
+
+
+def expand_vocab(regex: str, vocab: Vocab, where: str = "<memory>") -> str:
+    """Replace every {@name} with a non-capturing alternation of that vocabulary's entries (regex fragments,
+    longest first so that 过敏性鼻炎 wins over 鼻炎); vocabularies may name other vocabularies."""
+    for _ in range(6):
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in vocab:
+                raise LexiconError(f"{where}: unknown vocabulary {{@{name}}} (known: {', '.join(sorted(vocab))})")
+            return "(?:" + "|".join(sorted(vocab[name], key=len, reverse=True)) + ")"
+        new = _VOCAB_REF.sub(sub, regex)
+        if new == regex:
+            return new
+        regex = new
+    raise LexiconError(f"{where}: vocabularies refer to each other in a loop")
+
+
+def load_vocab(directory: Path) -> Vocab:
+    """Named lists from directory/*.yaml (each file a mapping name → list of regex fragments)."""
+    vocab: Vocab = {}
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise LexiconError(f"{path}: a vocabulary file is a mapping of names to lists")
+        for name, entries in data.items():
+            if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
+                raise LexiconError(f"{path}: vocabulary {name!r} must be a list of non-empty strings")
+            if name in vocab:
+                raise LexiconError(f"{path}: vocabulary {name!r} is defined twice")
+            vocab[str(name)] = [compact_text(e) if all(is_cjk(c) for c in e) else e for e in entries]
+    return vocab
+
+
 def _term_view(key: str, default: ViewName) -> ViewName:
     if any(is_cjk(c) for c in key):
         return "compact"
@@ -160,7 +206,7 @@ def _rule_fix(raw: dict, where: str) -> tuple[list[str], Fix]:
     return replace, fix or "replace"
 
 
-def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str) -> Rule:
+def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str, vocab: Vocab) -> Rule:
     missing = [k for k in ("id", "category", "label", "severity", "reason") if k not in raw]
     if missing:
         raise LexiconError(f"{where}: rule is missing {', '.join(missing)}")
@@ -193,12 +239,14 @@ def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str) -> 
         if not isinstance(entry, dict) or "re" not in entry:
             raise LexiconError(f"{where}: a pattern is a mapping with 're', not {entry!r}")
         replace, fix = _rule_fix(entry, where) if ("replace" in entry or "fix" in entry) else (rule_replace, rule_fix)
+        regex = expand_vocab(str(entry["re"]), vocab, where)
         try:
-            _compile(entry["re"])
+            _compile(regex)
         except re.error as exc:
             raise LexiconError(f"{where}: bad regex {entry['re']!r}: {exc}") from exc
-        patterns.append(Pattern(regex=entry["re"], view=view, replace=replace, fix=fix,
-                                cross=bool(entry.get("cross", False))))
+        cross = entry.get("cross", False)
+        reach: Reach = "sentence" if cross == "sentence" else "any" if cross is True else "clause"
+        patterns.append(Pattern(regex=regex, view=view, replace=replace, fix=fix, reach=reach))
     return Rule(
         id=str(raw["id"]), ruleset=ruleset, category=str(raw["category"]), label=str(raw["label"]),
         severity=raw["severity"], basis=str(raw.get("basis", "")), reason=str(raw["reason"]),
@@ -209,18 +257,20 @@ def _parse_rule(raw: dict, ruleset: str, default_view: ViewName, where: str) -> 
     )
 
 
-def parse_ruleset(data: dict, source: str = "<memory>") -> RuleSet:
+def parse_ruleset(data: dict, source: str = "<memory>", vocab: Vocab | None = None) -> RuleSet:
     if not isinstance(data, dict) or "name" not in data:
         raise LexiconError(f"{source}: a rule set needs at least 'name' and 'rules'")
     name = str(data["name"])
     default_view: ViewName = "words" if data.get("view") == "word" else "compact"
     allow = data.get("allow", {}) or {}
-    for pat in allow.get("patterns", []) or []:
+    vocab = vocab if vocab is not None else {}
+    allow_patterns = [expand_vocab(str(p), vocab, source) for p in allow.get("patterns", []) or []]
+    for pat in allow_patterns:
         try:
             _compile(pat)
         except re.error as exc:
             raise LexiconError(f"{source}: bad allow pattern {pat!r}: {exc}") from exc
-    rules = [_parse_rule(r, name, default_view, source) for r in data.get("rules", []) or []]
+    rules = [_parse_rule(r, name, default_view, source, vocab) for r in data.get("rules", []) or []]
     product_rules = [
         ProductRule(ruleset=name, **{k: v for k, v in r.items() if k in ProductRule.model_fields})
         for r in data.get("product_rules", []) or []
@@ -230,7 +280,7 @@ def parse_ruleset(data: dict, source: str = "<memory>") -> RuleSet:
         applies_to=[str(a) for a in data.get("applies_to", []) or []],
         replaced_by=list(data.get("replaced_by", []) or []), disclosures=list(data.get("disclosures", []) or []),
         allow_words=[str(w) for w in allow.get("words", []) or []],
-        allow_patterns=[str(p) for p in allow.get("patterns", []) or []],
+        allow_patterns=allow_patterns,
         rules=rules, product_rules=product_rules, source=source,
     )
 
@@ -239,13 +289,14 @@ def load_rulesets(directory: Path = LEXICON_DIR) -> list[RuleSet]:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise LexiconError(f"no lexicon files in {directory}; reinstall the package or restore assets/lexicon/")
+    vocab = load_vocab(directory / "vocab")
     sets: list[RuleSet] = []
     for path in files:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
-        sets.append(parse_ruleset(data, str(path)))
+        sets.append(parse_ruleset(data, str(path), vocab))
     names = [s.name for s in sets]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:

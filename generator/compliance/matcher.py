@@ -28,6 +28,7 @@ _REGISTRATION = re.compile(r"国妆特进?字[gj]?\d{6,}|卫妆准字\d{6,}|(特
 
 
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n]")
+_SENTENCE_BREAK = re.compile(r"[。！？；!?;\n]")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Matcher:
         self.rulesets = rulesets
         names = {s.name for s in rulesets}
         self.index: dict[ViewName, dict[str, list[tuple[Term, Rule, int]]]] = {"compact": {}, "words": {}}
-        self.patterns: list[tuple[re.Pattern[str], ViewName, tuple[str, ...], Fix, Rule, int, bool]] = []
+        self.patterns: list[tuple[re.Pattern[str], ViewName, tuple[str, ...], Fix, Rule, int, re.Pattern[str] | None]] = []
         self.allow_words: list[str] = []
         self.allow_patterns: list[tuple[re.Pattern[str], ViewName]] = []
         self.product_rules = [r for s in rulesets for r in s.product_rules]
@@ -111,8 +112,9 @@ class Matcher:
                 for term in rule.terms:
                     self.index[term.view].setdefault(term.key[0], []).append((term, rule, priority))
                 for pat in rule.patterns:
+                    breaks = {"clause": _CLAUSE_BREAK, "sentence": _SENTENCE_BREAK, "any": None}[pat.reach]
                     self.patterns.append(
-                        (pat.compiled, pat.view, tuple(pat.replace), pat.fix, rule, priority, pat.cross))
+                        (pat.compiled, pat.view, tuple(pat.replace), pat.fix, rule, priority, breaks))
         for bucket in self.index.values():
             for entries in bucket.values():
                 entries.sort(key=lambda e: -len(e[0].key))
@@ -155,7 +157,7 @@ class Matcher:
 
     def _pattern_hits(self, norm: Normalized) -> list[Hit]:
         hits: list[Hit] = []
-        for regex, which, replace, fix, rule, priority, cross in self.patterns:
+        for regex, which, replace, fix, rule, priority, breaks in self.patterns:
             view = norm.compact if which == "compact" else norm.words
             pos = 0
             while (m := regex.search(view.text, pos)) is not None:
@@ -163,9 +165,9 @@ class Matcher:
                     pos = m.start() + 1
                     continue
                 start, end = view.span(m.start(), m.end())
-                if not cross and _CLAUSE_BREAK.search(norm.original, start, end):
-                    # the compact view drops punctuation; a pattern must not join two clauses, but a shorter
-                    # match may start after the break (「每天含一片，咽喉炎」)
+                if breaks is not None and breaks.search(norm.original, start, end):
+                    # the compact view drops punctuation; a pattern must not join two clauses (or sentences, for
+                    # reach: sentence), but a shorter match may start after the break (「每天含一片，咽喉炎」)
                     pos = m.start() + 1
                     continue
                 pos = m.end()
