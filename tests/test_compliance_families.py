@@ -5,7 +5,12 @@ when the reviewer returns a block or review finding of that family; warn-level f
 
 The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v4`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
-changed again. docs/compliance.md records the scores each round had when it was still held out; after scoring,
+changed again.
+
+A finding's category is the reviewer's own (finer) name; FAMILY_OF maps the categories that belong to a family by
+article: 第一/唯一 (first_unique), 级/极/顶 (grade) and price claims (price) are all 广告法 Art. 9(3) absolute terms,
+so they count as `superlative`; guarantees (guarantee: 保证有效, 100%有效, 无副作用) promise an effect, so they count
+as `promised`. Any other category counts under its own name. docs/compliance.md records the scores each round had when it was still held out; after scoring,
 a round became training data. This test holds the reviewer to >= 0.95 per family on all of them, so no rule
 change may lose what an earlier round taught.
 """
@@ -22,6 +27,7 @@ from generator.compliance.review import review_text
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4")
+FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,8 @@ def load(name: str) -> list[Row]:
 
 
 def flagged(row: Row) -> set[str]:
-    return {f.category for f in review_text(row.text, category=row.category) if f.severity != "warn"}
+    found = review_text(row.text, category=row.category)
+    return {FAMILY_OF.get(f.category, f.category) for f in found if f.severity != "warn"}
 
 
 def scores(rows: list[Row]) -> tuple[dict[str, tuple[float, float, int, int]], list[str]]:
