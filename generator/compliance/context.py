@@ -6,10 +6,13 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
              「不仅能治疗」「不吃药也能降血压」 are not denials (the negator must sit directly before the term,
              with at most an auxiliary such as 能/可以/具有/含 in between). Safety advice counts too:
              「为了预防过敏，请先在耳后试用」.
-  quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」.
+  quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」; it is part
+             of a title in 《》 (「《肝脏保养与护肝饮食》」); or the sentence cites a rule that forbids it
+             (「《广告法》第九条不允许使用国旗、国徽」「普通化妆品不能宣传美白祛斑，这是法规要求」).
   caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」.
-  question   a wh-question asks about it (「哪款面霜最好用？」「怎么预防感冒？」). Yes/no and why-questions are not
-             cleared: 「想根治痘痘吗？」 and 「为什么它能根治脚气？」 still assert the claim.
+  question   a wh-question or an A-not-A question asks about it (「哪款面霜最好用？」「怎么预防感冒？」
+             「失眠能不能喝？」). 吗-questions and why-questions are not cleared: 「想根治痘痘吗？」 and
+             「为什么它能根治脚气？」 still assert the claim.
 
 Everything works on the original text with the hit's (start, end) offsets, one clause or sentence around it.
 """
@@ -26,7 +29,7 @@ QUOTES = {"「": "」", "“": "”", '"': '"', "『": "』", "‘": "’", "'":
 # A negator directly before the term, optionally followed by an auxiliary or "instead of medicine".
 _NEGATED_TAIL = re.compile(
     r"(?:不|没有?|无法|无须|不能|不可|不会|并非|并不|绝不|决不|从不|未|非|别|勿|谈不上|称不上|不属于|不等于|不宜)"
-    r"(?:能够?|可以?|会|用来|用于|具有|具备|具|是|属于|有|宣称|声称|承诺|等同于?|代替|替代|取代)?"
+    r"(?:能够?|可以?|会|用来|用于|具有|具备|具|是|属于|有|宣称|声称|承诺|宣传|讲|说|提|谈|吹|等同于?|代替|替代|取代)?"
     r"(?:代替|替代|取代)?(?:药物|药品|医疗|医学|医院)?(?:的)?\s*$"
 )
 # "does not contain / free of" before an ingredient or a condition word.
@@ -40,10 +43,15 @@ _DISTANCING = re.compile(r"号称|所谓|别信|不要信|不信|谎称|吹嘘|�
 # A warning or a usage restriction anywhere in the sentence.
 _CAUTION = re.compile(
     r"慎用|慎食|慎服|慎饮|禁用|禁食|禁止使用|禁止食用|不可使用|不得使用|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|"
-    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|(去|上|到)医院|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
+    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|(去|上|到)(医院|药店|药房)|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
     r"不适用|不适合|除外|期间(暂停|停止|避免|不要)")
-# wh-questions only (哪/什么/谁/怎么/如何/多少); 为什么 presupposes the claim, 吗 questions can be rhetorical hooks.
-_WH = re.compile(r"哪|什么|啥|谁|怎么|怎样|如何|多少")
+# wh-questions (哪/什么/谁/怎么/如何/多少) and A-not-A questions (能不能, 可不可以); 为什么 presupposes the claim,
+# 吗 questions can be rhetorical hooks, and so can 是不是 (「是不是白了一个度？」).
+_WH = re.compile(r"哪|什么|啥|谁|怎么|怎样|如何|多少|能不能|可不可以|可以不可以|行不行|适不适合|有没有用|管不管用")
+# A rule that forbids the term, cited in the sentence: 「广告法规定不能说"最好"」「不允许使用国旗、国徽」.
+_PROHIBITION = re.compile(r"(?:不允许|不得|不能|不可以|禁止|严禁|不准|不让)(?:使用|出现|宣传|宣称|说|用|写|标注|印)?")
+_RULE_CITED = re.compile(r"广告法|法规|法律|规定|条例|第[一二三四五六七八九十百0-9]+条|监管|要求")
+_NO_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n…~～：:]")
 _WHY = re.compile(r"为什么|为何|为啥")
 
 
@@ -67,8 +75,30 @@ def negated(text: str, start: int) -> bool:
     return bool(_NEGATED_TAIL.search(before) or _FREE_OF_TAIL.search(before) or _ADVICE_HEAD.search(before))
 
 
+def _in_title(text: str, start: int, end: int) -> bool:
+    """The term is part of a title in 《》 (a book, a law, a programme)."""
+    opening = text.rfind("《", 0, start)
+    return opening >= 0 and "》" not in text[opening:start] and "》" in text[end:]
+
+
+def _rule_cited(text: str, start: int, end: int) -> bool:
+    """The sentence cites a rule, and a prohibition stands before the term in the same clause (a list joined by
+    、 or quotation marks continues the clause): 「《广告法》第九条不允许使用国旗、国徽、国歌」."""
+    left = _left_edge(text, start, SENTENCE_BREAKS)
+    right = _right_edge(text, end, SENTENCE_BREAKS)
+    if not _RULE_CITED.search(text, left, right):
+        return False
+    for m in _PROHIBITION.finditer(text, left, start):
+        if not _NO_CLAUSE_BREAK.search(text, m.end(), start):
+            return True
+    return False
+
+
 def quoted_mention(text: str, start: int, end: int) -> bool:
-    """The term is inside quotation marks, or reported with a distancing word, in a sentence that rejects it."""
+    """The term is inside quotation marks, or reported with a distancing word, in a sentence that rejects it;
+    or it is part of a title in 《》; or the sentence cites a rule that forbids it."""
+    if _in_title(text, start, end) or _rule_cited(text, start, end):
+        return True
     left = _left_edge(text, start, SENTENCE_BREAKS)
     right = _right_edge(text, end, SENTENCE_BREAKS)
     sentence = text[left:right]
