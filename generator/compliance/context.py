@@ -11,7 +11,7 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
              (「《广告法》第九条不允许使用国旗、国徽」「普通化妆品不能宣传美白祛斑，这是法规要求」).
   caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」.
   question   a wh-question or an A-not-A question asks about it (「哪款面霜最好用？」「怎么预防感冒？」
-             「失眠能不能喝？」). 吗-questions and why-questions are not cleared: 「想根治痘痘吗？」 and
+             「失眠能不能喝？」), or any question answered "no" at once (「药妆？不，这是普通面霜」). 吗-questions and why-questions are not cleared: 「想根治痘痘吗？」 and
              「为什么它能根治脚气？」 still assert the claim.
 
 Everything works on the original text with the hit's (start, end) offsets, one clause or sentence around it.
@@ -53,6 +53,8 @@ _PROHIBITION = re.compile(r"(?:不允许|不得|不能|不可以|禁止|严禁|�
 _RULE_CITED = re.compile(r"广告法|法规|法律|规定|条例|第[一二三四五六七八九十百0-9]+条|监管|要求")
 _NO_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n…~～：:]")
 _WHY = re.compile(r"为什么|为何|为啥")
+# The question is answered "no" right away: 「药妆？不，这是普通面霜」「能不能马上白？不能」.
+_ANSWERED_NO = re.compile(r"\s*(?:不是|不能|不会|不行|并不|当然不|没有|不)(?:的|哦|呢|啊)?[，,。.！!]")
 
 
 def _left_edge(text: str, start: int, breaks: str) -> int:
@@ -117,6 +119,8 @@ def wh_question(text: str, start: int, end: int) -> bool:
     right = _right_edge(text, end, SENTENCE_BREAKS)
     if right >= len(text) or text[right] not in "？?":
         return False
+    if _ANSWERED_NO.match(text, right + 1):
+        return True  # asked and denied: 「药妆？不，这是普通面霜」
     sentence = text[left:right]
     return bool(_WH.search(sentence)) and not _WHY.search(sentence)
 
