@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -43,37 +44,60 @@ def one_product_sheet(folder: Path) -> Path:
     return path
 
 
-def run_make(sheet: Path, out: Path, platforms: str, duration: int, scale: float, qc: str) -> float:
-    """Wall seconds of one cold `daihuo make` (nothing up to date: the output folder is new)."""
+# The renderer as it was before clips were chunked and rendered two at a time (issue 18), for the side-by-side run.
+ONE_AT_A_TIME = {"DAIHUO_RENDER_WORKERS": "1", "DAIHUO_RENDER_CHUNKS": "1"}
+
+
+def run_make(sheet: Path, out: Path, platforms: str, duration: int, scale: float, qc: str,
+             env: dict[str, str] | None = None) -> tuple[float, dict[str, float]]:
+    """Wall seconds of one cold `daihuo make` (nothing up to date: the output folder is new), and its memory:
+    the make process's peak RSS and the largest sampled sum of it and its children (the ffmpeg encodes)."""
+    from bench.memory import _children, _status_kb
+
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "generator.cli", "make", str(sheet), "--platforms", platforms, "--duration",
            str(duration), "--scale", str(scale), "--qc", qc, "--out", str(out), "--job", "bench"]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if proc.returncode not in (0, 1):  # 1: a clip failed QC, still a finished batch
-        raise SystemExit(f"daihuo make failed ({proc.returncode}): {proc.stderr[-800:]}")
-    return wall
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors,
+                                env={**os.environ, **(env or {})})
+        peak = together = 0
+        while proc.poll() is None:
+            mine = _status_kb(proc.pid, "VmHWM")
+            peak = max(peak, mine)
+            together = max(together, _status_kb(proc.pid, "VmRSS") + sum(_status_kb(k, "VmRSS") for k in _children(proc.pid)))
+            time.sleep(0.1)
+        wall = time.perf_counter() - started
+        if proc.returncode not in (0, 1):  # 1: a clip failed QC, still a finished batch
+            errors.seek(0)
+            raise SystemExit(f"daihuo make failed ({proc.returncode}): {errors.read().decode(errors='replace')[-800:]}")
+    return wall, {"make_peak_rss_mb": round(peak / 1024, 1), "with_encoders_peak_rss_mb": round(together / 1024, 1)}
 
 
-def floors(job_dir: Path, scale: float, work: Path) -> list[dict[str, Any]]:
-    """Each clip re-encoded by ffmpeg alone with the same settings, one after another."""
+def clip_records(job_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Each clip's record (<platform>.json) of a finished job, in a stable order."""
+    return [(path, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(job_dir.glob("*/v*/*.json"))
+            if path.name != "manifest.json" and not path.name.endswith(".qc.json")]
+
+
+def _floor(record: dict[str, Any], scale: float, out: Path) -> dict[str, float]:
     from bench.run import measure_floor
     from generator.compliance.aigc import metadata_value
     from generator.platforms import get_preset
     from generator.settings import load_settings
 
-    settings = load_settings()
+    clip = record["clip"]
+    return measure_floor(Path(clip["path"]), out, get_preset(clip["platform"]).scaled(scale), load_settings(),
+                         metadata_value(record["aigc"]))
+
+
+def floors(job_dir: Path, scale: float, work: Path) -> list[dict[str, Any]]:
+    """Each clip re-encoded by ffmpeg alone with the same settings, one after another."""
     work.mkdir(parents=True, exist_ok=True)
     rows = []
-    for record_path in sorted(job_dir.glob("*/v*/*.json")):
-        if record_path.name == "manifest.json" or record_path.name.endswith(".qc.json"):
-            continue
-        record = json.loads(record_path.read_text(encoding="utf-8"))
+    for n, (record_path, record) in enumerate(clip_records(job_dir)):
         clip = record["clip"]
-        preset = get_preset(clip["platform"]).scaled(scale)
-        aigc = metadata_value(record["aigc"])
-        floor = measure_floor(Path(clip["path"]), work / f"floor-{len(rows)}.mp4", preset, settings, aigc)
+        floor = _floor(record, scale, work / f"floor-{n}.mp4")
         qc = record_path.with_name(f"{clip['platform']}.qc.json")
         qc_seconds = json.loads(qc.read_text(encoding="utf-8"))["report"]["seconds"] if qc.exists() else 0.0
         rows.append({"clip": str(record_path.parent.relative_to(job_dir) / clip["platform"]),
@@ -82,16 +106,37 @@ def floors(job_dir: Path, scale: float, work: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def case(name: str, sheet: Path, platforms: str, duration: int, scale: float, qc: str, work: Path) -> dict[str, Any]:
+def paired_floor(job_dir: Path, scale: float, work: Path) -> float:
+    """Wall seconds of the same floors run two at a time (the encodes alone, with both cores kept busy)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    work.mkdir(parents=True, exist_ok=True)
+    records = [record for _, record in clip_records(job_dir)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda n: _floor(records[n], scale, work / f"paired-{n}.mp4"), range(len(records))))
+    return time.perf_counter() - started
+
+
+def case(name: str, sheet: Path, platforms: str, duration: int, scale: float, qc: str, work: Path,
+         compare: bool = False) -> dict[str, Any]:
     out = work / name
-    wall = run_make(sheet, out, platforms, duration, scale, qc)
+    wall, memory = run_make(sheet, out, platforms, duration, scale, qc)
     clips = floors(out / "bench", scale, work / f"{name}-floors")
     floor = sum(c["floor_s"] for c in clips)
     render = sum(c["render_s"] for c in clips)
     qc_s = sum(c["qc_s"] for c in clips)
+    extra: dict[str, Any] = {}
+    if compare:  # the same make, one clip and one encode at a time, and the floors two at a time: one run
+        before, _ = run_make(sheet, work / f"{name}-one-at-a-time", platforms, duration, scale, qc, ONE_AT_A_TIME)
+        paired = paired_floor(out / "bench", scale, work / f"{name}-paired")
+        extra = {"one_at_a_time": {"wall_s": round(before, 2), "ratio": round(before / floor, 3) if floor else None,
+                                   "env": ONE_AT_A_TIME},
+                 "floor_two_at_a_time_s": round(paired, 2),
+                 "ratio_to_floor_two_at_a_time": round(wall / paired, 3) if paired else None}
     return {"name": name, "platforms": platforms, "duration": duration, "scale": scale, "qc": qc,
             "clips": len(clips), "wall_s": round(wall, 2), "floor_s": round(floor, 2),
-            "ratio": round(wall / floor, 3) if floor else None,
+            "ratio": round(wall / floor, 3) if floor else None, **extra, "memory": memory,
             "where": {"render_s": round(render, 2), "qc_s": round(qc_s, 2),
                       "rest_s": round(wall - render - qc_s, 2),
                       "note": "sums of each clip's render and QC time; rest = wall - both: start-up, sheet, script, "
@@ -111,12 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json",
                     help="JSON to write (an existing one keeps its other keys)")
     ap.add_argument("--key", default="", help="key in --out (default: pipeline, or pipeline_qc_off with --qc off)")
+    ap.add_argument("--compare", action="store_true",
+                    help="also run each make one clip and one encode at a time (DAIHUO_RENDER_WORKERS=1, "
+                         "DAIHUO_RENDER_CHUNKS=1) and the floors two at a time, in the same run")
     args = ap.parse_args(argv)
 
-    batch = case("batch", SHEET, args.platforms, args.duration, args.scale, args.qc, args.work)
+    batch = case("batch", SHEET, args.platforms, args.duration, args.scale, args.qc, args.work, args.compare)
     print(json.dumps({k: v for k, v in batch.items() if k != "per_clip"}, ensure_ascii=False), flush=True)
     single = case("single", one_product_sheet(args.work / "one"), args.platforms.split(",")[0], args.duration,
-                  args.scale, args.qc, args.work)
+                  args.scale, args.qc, args.work, args.compare)
     print(json.dumps({k: v for k, v in single.items() if k != "per_clip"}, ensure_ascii=False), flush=True)
     report: dict[str, Any] = {}
     if args.out.exists():

@@ -162,9 +162,8 @@ def measure_floor(source: Path, out: Path, preset: Any, settings: Any, aigc_json
 
     encoder = choose_encoder(settings)
     x264_preset, params = encoder_params(encoder, preset, settings, aigc_json)
-    threads = ["-threads", str(settings.threads)] if settings.threads else []
     cmd = ["ffmpeg", "-y", "-v", "error", "-i", str(source), "-c:v", encoder, "-preset", x264_preset,
-           *params, *threads, "-c:a", "aac", str(out)]
+           *params, "-c:a", "aac", str(out)]  # params carry -threads when it is set
     cpu0, wall0 = _children_cpu(), time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     wall = time.perf_counter() - wall0

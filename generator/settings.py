@@ -78,8 +78,8 @@ class Settings(BaseSettings):
     threads: int = 0
     render_chunks: int = Field(default=2, ge=1, description="a clip without a presenter is encoded in this many "
                                "chunks at once (each at least 4 keyframe intervals long), joined without re-encoding")
-    render_workers: int = Field(default=0, ge=0, description="clips `daihuo make` renders at once (0: two on a machine "
-                                "with two or more cores, else one); each is one ffmpeg encode")
+    render_workers: int = Field(default=1, ge=1, description="clips `daihuo make` renders at once (each chunked as "
+                                "render_chunks says); more than 1 pays off on machines with more than 2 cores")
     # Limits on what a sheet may ask of us.
     max_rows: int = 1000
     max_field_chars: int = 2000
@@ -115,13 +115,6 @@ class Settings(BaseSettings):
     parse_wait_seconds: float = Field(default=5.0, ge=0, description="how long POST /v1/jobs waits for the sheet "
                                       "before answering 202 and reading on")
     parse_concurrency: int = Field(default=2, ge=1, description="uploads read at the same time")
-
-    def render_concurrency(self) -> int:
-        """Clips rendered at once in-process: one encode leaves part of two cores idle (x264 waits on its
-        input, the compositor on the pipe), two keep both busy (docs/bench.md, "The whole pipeline")."""
-        if self.render_workers:
-            return self.render_workers
-        return 2 if (os.cpu_count() or 1) >= 2 else 1
 
     def sheet_limits(self, *, max_rows: int | None = None) -> SheetLimits:
         return SheetLimits(max_rows=max_rows or self.max_rows, max_field_chars=self.max_field_chars,

@@ -180,6 +180,34 @@ def test_the_next_variants_voice_runs_while_this_one_renders(tmp_path: Path) -> 
     assert second_voice_started < last_render_done, "the second product's voice waited for the first one's renders"
 
 
+def test_with_two_render_workers_a_products_clips_render_at_the_same_time(tmp_path: Path) -> None:
+    """DAIHUO_RENDER_WORKERS=2: both platforms of a product are rendering before either is done (the job's event
+    log: an order, not a timing), and the clips are the same pictures and sound as one at a time."""
+    from generator.models import Brief
+    from generator.pipeline import run_job
+    from generator.pipeline.store import JobStore
+    from generator.settings import load_settings
+
+    rows = (REPO_ROOT / "examples" / "products.csv").read_bytes().splitlines()
+    sheet = tmp_path / "one.csv"
+    sheet.write_bytes(b"\n".join(rows[:2]) + b"\n")
+    shutil.copytree(REPO_ROOT / "examples" / "images", tmp_path / "images")
+    brief = Brief(platforms=["douyin", "wechat_channels"], duration=6, scale=0.25, music=False, qc="off")
+    made = {}
+    for workers in (1, 2):
+        settings = load_settings().model_copy(update={"render_workers": workers})
+        job = run_job(sheet, brief, tmp_path / f"out{workers}", job="pair", settings=settings)
+        assert not job.failed and len(job.variants[0].clips) == 2
+        made[workers] = {c.platform: Path(c.path) for c in job.variants[0].clips}
+    events = [e for e in JobStore(tmp_path / "out2").events("pair", limit=1000) if (e["step"] or "").startswith("render:")]
+    started = {e["step"]: e["id"] for e in events if e["state"] == "running"}
+    finished = {e["step"]: e["id"] for e in events if e["state"] == "done"}
+    assert max(started.values()) < min(finished.values()), f"the renders ran one after the other: {events}"
+    for platform, clip in made[2].items():
+        for stream in ("0:v:0", "0:a:0"):
+            assert _framemd5(clip, stream) == _framemd5(made[1][platform], stream), (platform, stream)
+
+
 def test_a_clip_without_its_qc_report_is_read_back_on_the_rerun_not_rendered_again(tmp_path: Path) -> None:
     """QC runs behind the renders; a run stopped in between leaves a clip with no .qc.json. The rerun keeps the
     clip (same file) and reads it back."""
