@@ -6,12 +6,17 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
              「不仅能治疗」「不吃药也能降血压」 are not denials (the negator must sit directly before the term,
              with at most an auxiliary such as 能/可以/具有/含 in between). Safety advice counts too:
              「为了预防过敏，请先在耳后试用」.
-  quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」; it is part
+  quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」; it is
+             talked about as a word (「“药妆”这个说法已经不允许用了」「我们不卖“吃了就瘦”的东西」「收录“立竿见影”」)
+             or reported and rebutted (「有粉丝说…治好了胃病，这个说法不对」); it is part
              of a title in 《》 (「《肝脏保养与护肝饮食》」); or the sentence cites a rule that forbids it
              (「《广告法》第九条不允许使用国旗、国徽」「普通化妆品不能宣传美白祛斑，这是法规要求」).
-  caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」.
+  caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」
+             「能不能吃请先问医生」.
   question   a wh-question or an A-not-A question asks about it (「哪款面霜最好用？」「怎么预防感冒？」
-             「失眠能不能喝？」), or any question answered "no" at once (「药妆？不，这是普通面霜」). 吗-questions and why-questions are not cleared: 「想根治痘痘吗？」 and
+             「失眠能不能喝？」), or any question answered "no" at once (「药妆？不，这是普通面霜」「最大的？这个我不敢说」).
+             吗-questions, why-questions and rhetorical hooks (「谁还在为高血压发愁？」「谁能比我们更便宜？」) are not
+             cleared: 「想根治痘痘吗？」 and
              「为什么它能根治脚气？」 still assert the claim.
 
 Everything works on the original text with the hit's (start, end) offsets, one clause or sentence around it.
