@@ -6,12 +6,17 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
              「不仅能治疗」「不吃药也能降血压」 are not denials (the negator must sit directly before the term,
              with at most an auxiliary such as 能/可以/具有/含 in between). Safety advice counts too:
              「为了预防过敏，请先在耳后试用」.
-  quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」; it is part
+  quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」; it is
+             talked about as a word (「“药妆”这个说法已经不允许用了」「我们不卖“吃了就瘦”的东西」「收录“立竿见影”」)
+             or reported and rebutted (「有粉丝说…治好了胃病，这个说法不对」); it is part
              of a title in 《》 (「《肝脏保养与护肝饮食》」); or the sentence cites a rule that forbids it
              (「《广告法》第九条不允许使用国旗、国徽」「普通化妆品不能宣传美白祛斑，这是法规要求」).
-  caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」.
+  caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」
+             「能不能吃请先问医生」.
   question   a wh-question or an A-not-A question asks about it (「哪款面霜最好用？」「怎么预防感冒？」
-             「失眠能不能喝？」), or any question answered "no" at once (「药妆？不，这是普通面霜」). 吗-questions and why-questions are not cleared: 「想根治痘痘吗？」 and
+             「失眠能不能喝？」), or any question answered "no" at once (「药妆？不，这是普通面霜」「最大的？这个我不敢说」).
+             吗-questions, why-questions and rhetorical hooks (「谁还在为高血压发愁？」「谁能比我们更便宜？」) are not
+             cleared: 「想根治痘痘吗？」 and
              「为什么它能根治脚气？」 still assert the claim.
 
 Everything works on the original text with the hit's (start, end) offsets, one clause or sentence around it.
@@ -40,10 +45,17 @@ _FREE_OF_TAIL = re.compile(
 _ADVICE_HEAD = re.compile(r"(?:请|建议|以防|为了|使用前|用前|请先|可先)\S{0,4}$")
 # Distancing: the writer reports someone else's claim in order to reject it.
 _DISTANCING = re.compile(r"号称|所谓|别信|不要信|不信|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱")
+# Someone else's claim reported, then rebutted later in the sentence: 「有粉丝说吃了治好了胃病，这个说法不对」.
+_REPORTED = re.compile(r"(?:有人|有粉丝|粉丝|网上|网友|别人|外面|有的人|有顾客|有买家|买家)(?:说|讲|传|称|问|留言|评论)")
+_REBUTTAL = re.compile(r"说法不对|不对的|(?:是|纯属|都是)?(?:瞎说|胡说|乱说|瞎扯)|不是真的|没有的事|没这回事|不属实|不实|谣言|误会")
+# A quoted word talked about as a word: 「“药妆”这个说法已经不允许用了」「《成语词典》收录“立竿见影”」.
+_ABOUT_THE_WORD = re.compile(r"说法|字眼|用语|词语|词条|成语|收录|释义|(?:两|三|四|几)个字|这个词|这种词|这类词|这些词")
+# A denial right before the opening quote: 「我们不卖“吃了就瘦”的东西」「包装上没有“药妆”两个字」「不敢说“三天见效”」.
+_DENIED_BEFORE_QUOTE = re.compile(r"(?:不|没有?|别|拒绝|从不|绝不|不再|不敢)[\u4e00-\u9fff]{0,2}$")
 # A warning or a usage restriction anywhere in the sentence.
 _CAUTION = re.compile(
     r"慎用|慎食|慎服|慎饮|禁用|禁食|禁止使用|禁止食用|不可使用|不得使用|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|"
-    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|(去|上|到)(医院|药店|药房)|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
+    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|(?:请|先|要|最好|建议)问(?:问|一下)?(?:你的|您的|主治)?医生|问(?:你的|您的)医生|(去|上|到)(医院|药店|药房)|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
     r"不适用|不适合|除外|期间(暂停|停止|避免|不要)")
 # wh-questions (哪/什么/谁/怎么/如何/多少) and A-not-A questions (能不能, 可不可以); 为什么 presupposes the claim,
 # 吗 questions can be rhetorical hooks, and so can 是不是 (「是不是白了一个度？」).
@@ -53,8 +65,12 @@ _PROHIBITION = re.compile(r"(?:不允许|不得|不能|不可以|禁止|严禁|�
 _RULE_CITED = re.compile(r"广告法|法规|法律|规定|条例|第[一二三四五六七八九十百0-9]+条|监管|要求")
 _NO_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n…~～：:]")
 _WHY = re.compile(r"为什么|为何|为啥")
+# Rhetorical hooks that assert rather than ask: 「谁还在为高血压发愁？」「谁说脚气断不了根？」「谁能比我们更便宜？」.
+_RHETORICAL = re.compile(r"谁还(?:在|会|要|用)|还在为|谁说|谁(?:能|敢|还能)比")
 # The question is answered "no" right away: 「药妆？不，这是普通面霜」「能不能马上白？不能」.
-_ANSWERED_NO = re.compile(r"\s*(?:不是|不能|不会|不行|并不|当然不|没有|不)(?:的|哦|呢|啊)?[，,。.！!]")
+_ANSWERED_NO = re.compile(
+    r"\s*(?:(?:不是|不能|不会|不行|并不|当然不|没有|不)(?:的|哦|呢|啊)?[，,。.！!]"
+    r"|(?:这个|这|这点)?(?:我|我们)?(?:不敢说|不敢保证|不好说|说不好|不能保证|不确定))")
 
 
 def _left_edge(text: str, start: int, breaks: str) -> int:
@@ -104,13 +120,17 @@ def quoted_mention(text: str, start: int, end: int) -> bool:
     left = _left_edge(text, start, SENTENCE_BREAKS)
     right = _right_edge(text, end, SENTENCE_BREAKS)
     sentence = text[left:right]
+    if _REPORTED.search(text, left, start) and _REBUTTAL.search(text, end, right):
+        return True
+    openings = [
+        k for k in range(left, start)
+        if text[k] in QUOTES and QUOTES[text[k]] not in text[k + 1:start] and QUOTES[text[k]] in text[end:right + 1]
+    ]
+    if openings and (_ABOUT_THE_WORD.search(sentence) or _DENIED_BEFORE_QUOTE.search(text, left, openings[-1])):
+        return True
     if not _DISTANCING.search(sentence):
         return False
-    inside_quotes = any(
-        text[k] in QUOTES and QUOTES[text[k]] not in text[k + 1:start] and QUOTES[text[k]] in text[end:right + 1]
-        for k in range(left, start)
-    )
-    return inside_quotes or bool(_DISTANCING.search(text[left:start]))
+    return bool(openings) or bool(_DISTANCING.search(text[left:start]))
 
 
 def wh_question(text: str, start: int, end: int) -> bool:
@@ -122,7 +142,7 @@ def wh_question(text: str, start: int, end: int) -> bool:
     if _ANSWERED_NO.match(text, right + 1):
         return True  # asked and denied: 「药妆？不，这是普通面霜」
     sentence = text[left:right]
-    return bool(_WH.search(sentence)) and not _WHY.search(sentence)
+    return bool(_WH.search(sentence)) and not _WHY.search(sentence) and not _RHETORICAL.search(sentence)
 
 
 def caution(text: str, start: int, end: int) -> bool:

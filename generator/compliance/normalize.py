@@ -8,7 +8,7 @@ from, so a match in a view becomes a (start, end) span of the text the merchant 
 Two views:
   compact  only CJK ideographs, ASCII letters/digits and "%" (and "." between digits): separators inserted
            between characters disappear. Chinese terms and mixed terms (100%, TOP1) are matched here.
-  words    runs of separators collapse to one space; "#" and "%" are kept; runs of >= 3 single letters are
+  words    runs of separators collapse to one space; "#", "%" and "+" are kept (PA+++); runs of >= 3 single letters are
            joined ("b e s t" → "best"). English terms are matched here with word boundaries.
 """
 
@@ -83,7 +83,7 @@ def _keep_compact(chars: list[tuple[str, int]], k: int) -> bool:
 def _words(chars: list[tuple[str, int]]) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for ch, i in chars:
-        if is_cjk(ch) or _is_ascii_alnum(ch) or ch in "#%":
+        if is_cjk(ch) or _is_ascii_alnum(ch) or ch in "#%+":
             out.append((ch, i))
         elif out and out[-1][0] != " ":
             out.append((" ", i))
