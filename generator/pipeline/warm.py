@@ -17,15 +17,16 @@ log = logging.getLogger("daihuo.pipeline")
 
 def warm_up(brief: Brief, languages: set[str]) -> None:
     try:
-        from generator.edit import edit_clip  # noqa: F401 - the import is the work
         from generator.pipeline.steps import MUSIC
+        from generator.voice.track import preload_music
+
+        if brief.music:  # first: the voice step wants it soonest, right after the script
+            preload_music(MUSIC)
+        from generator.edit import edit_clip  # noqa: F401 - the import is the work
         from generator.video import cover, render  # noqa: F401
         from generator.video.text import preload_faces
-        from generator.voice.track import preload_music
 
         for language in sorted(languages):
             preload_faces(language)
-        if brief.music:
-            preload_music(MUSIC)
     except Exception:  # noqa: BLE001 - only a head start; the step that needs the part reports its failure
         log.debug("warm-up skipped", exc_info=True)
