@@ -5,9 +5,11 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
   negation   the claim is denied right before the term: 「本品不能代替药物治疗疾病」「不具有治疗作用」「不含激素」;
              「不仅能治疗」「不吃药也能降血压」 are not denials (the negator must sit directly before the term,
              with at most an auxiliary such as 能/可以/具有/含 in between). Safety advice counts too:
-             「为了预防过敏，请先在耳后试用」.
+             「为了预防过敏，请先在耳后试用」. A disclaimer anywhere before the term in its clause counts too
+             (「主播不敢保证你吃了就瘦」「不能保证摔了手机一定不坏」), and also clears under quotation.
   quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」; it is
              talked about as a word (「“药妆”这个说法已经不允许用了」「我们不卖“吃了就瘦”的东西」「收录“立竿见影”」)
+             or named as a word without quotes (「其实没有药妆这个说法」), or listed as one (「成语故事绘本：立竿见影、对症下药」),
              or reported and rebutted (「有粉丝说…治好了胃病，这个说法不对」); it is part
              of a title in 《》 (「《肝脏保养与护肝饮食》」); or the sentence cites a rule that forbids it
              (「《广告法》第九条不允许使用国旗、国徽」「普通化妆品不能宣传美白祛斑，这是法规要求」).
