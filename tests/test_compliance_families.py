@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v6`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v7`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -26,7 +26,7 @@ from generator.compliance.review import review_text
 
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
-ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6")
+ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 

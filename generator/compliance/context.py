@@ -5,9 +5,11 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
   negation   the claim is denied right before the term: 「本品不能代替药物治疗疾病」「不具有治疗作用」「不含激素」;
              「不仅能治疗」「不吃药也能降血压」 are not denials (the negator must sit directly before the term,
              with at most an auxiliary such as 能/可以/具有/含 in between). Safety advice counts too:
-             「为了预防过敏，请先在耳后试用」.
+             「为了预防过敏，请先在耳后试用」. A disclaimer anywhere before the term in its clause counts too
+             (「主播不敢保证你吃了就瘦」「不能保证摔了手机一定不坏」), and also clears under quotation.
   quotation  the term is quoted or reported in order to distance from it: 「别信那些号称"根治"的广告」; it is
              talked about as a word (「“药妆”这个说法已经不允许用了」「我们不卖“吃了就瘦”的东西」「收录“立竿见影”」)
+             or named as a word without quotes (「其实没有药妆这个说法」), or listed as one (「成语故事绘本：立竿见影、对症下药」),
              or reported and rebutted (「有粉丝说…治好了胃病，这个说法不对」); it is part
              of a title in 《》 (「《肝脏保养与护肝饮食》」); or the sentence cites a rule that forbids it
              (「《广告法》第九条不允许使用国旗、国徽」「普通化妆品不能宣传美白祛斑，这是法规要求」).
@@ -33,9 +35,9 @@ QUOTES = {"「": "」", "“": "”", '"': '"', "『": "』", "‘": "’", "'":
 
 # A negator directly before the term, optionally followed by an auxiliary or "instead of medicine".
 _NEGATED_TAIL = re.compile(
-    r"(?:不|没有?|无法|无须|不能|不可|不会|并非|并不|绝不|决不|从不|未|非|别|勿|谈不上|称不上|不属于|不等于|不宜)"
+    r"(?:不|不敢|没有?|无法|无须|无需|不用|不需要?|不能|不可|不会|并非|并不|绝不|决不|从不|未|非|别|勿|谈不上|称不上|不属于|不等于|不宜)"
     r"(?:能够?|可以?|会|用来|用于|具有|具备|具|是|属于|有|宣称|声称|承诺|宣传|讲|说|提|谈|吹|等同于?|代替|替代|取代)?"
-    r"(?:代替|替代|取代)?(?:药物|药品|医疗|医学|医院)?(?:的)?\s*$"
+    r"(?:代替|替代|取代)?(?:药物|药品|医疗|医学|医院)?(?:治疗|治愈|医治|根治|预防|缓解)?(?:的)?\s*$"
 )
 # "does not contain / free of" before an ingredient or a condition word.
 _FREE_OF_TAIL = re.compile(
@@ -50,12 +52,16 @@ _REPORTED = re.compile(r"(?:有人|有粉丝|粉丝|网上|网友|别人|外面|
 _REBUTTAL = re.compile(r"说法不对|不对的|(?:是|纯属|都是)?(?:瞎说|胡说|乱说|瞎扯)|不是真的|没有的事|没这回事|不属实|不实|谣言|误会")
 # A quoted word talked about as a word: 「“药妆”这个说法已经不允许用了」「《成语词典》收录“立竿见影”」.
 _ABOUT_THE_WORD = re.compile(r"说法|字眼|用语|词语|词条|成语|收录|释义|(?:两|三|四|几)个字|这个词|这种词|这类词|这些词")
+# The word named as a word, without quotes: 「其实没有药妆这个说法」.
+_WORD_ITSELF = r"(?:这个|这种|这类|这两个字|的)?(?:说法|字眼|用语|词语?|概念)"
+# A list of words (idioms, vocabulary) that the hit is one entry of: 「成语故事绘本：立竿见影、对症下药」.
+_WORD_LIST_HEAD = re.compile(r"成语|词语|词汇|字帖|词典|字典|谚语|歇后语")
 # A denial right before the opening quote: 「我们不卖“吃了就瘦”的东西」「包装上没有“药妆”两个字」「不敢说“三天见效”」.
 _DENIED_BEFORE_QUOTE = re.compile(r"(?:不|没有?|别|拒绝|从不|绝不|不再|不敢)[\u4e00-\u9fff]{0,2}$")
 # A warning or a usage restriction anywhere in the sentence.
 _CAUTION = re.compile(
     r"慎用|慎食|慎服|慎饮|禁用|禁食|禁止使用|禁止食用|不可使用|不得使用|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|"
-    r"遵医嘱|咨询医生|咨询医师|医生指导|医师指导|(?:请|先|要|最好|建议)问(?:问|一下)?(?:你的|您的|主治)?医生|问(?:你的|您的)医生|(去|上|到)(医院|药店|药房)|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
+    r"遵医嘱|咨询\S{0,3}医(?:生|师)|请去\S{0,4}(?:科|医院)|纯科普|不卖货|纯知识分享|纯公益|医生指导|医师指导|(?:请|先|要|最好|建议)问(?:问|一下)?(?:你的|您的|主治)?医生|问(?:你的|您的)医生|(去|上|到)(医院|药店|药房)|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
     r"不适用|不适合|除外|期间(暂停|停止|避免|不要)")
 # wh-questions (哪/什么/谁/怎么/如何/多少) and A-not-A questions (能不能, 可不可以); 为什么 presupposes the claim,
 # 吗 questions can be rhetorical hooks, and so can 是不是 (「是不是白了一个度？」).
@@ -73,6 +79,10 @@ _ANSWERED_NO = re.compile(
     r"|(?:这个|这|这点)?(?:我|我们)?(?:不敢说|不敢保证|不好说|说不好|不能保证|不确定))")
 
 
+_DISCLAIMER = re.compile(
+    r"(?:不敢|不能|没法|无法|不会|不|从不|绝不)(?:保证|打包票|担保|承诺|吹)|不敢(?:说|讲)|不能说|不好说|不包(?=过|会|教)")
+
+
 def _left_edge(text: str, start: int, breaks: str) -> int:
     k = start
     while k > 0 and text[k - 1] not in breaks:
@@ -87,10 +97,15 @@ def _right_edge(text: str, end: int, breaks: str) -> int:
     return k
 
 
+def disclaimed(text: str, start: int) -> bool:
+    """The clause disclaims what follows: 「不敢保证你吃了就瘦」「不能保证摔了手机一定不坏」「不敢说最好」."""
+    return bool(_DISCLAIMER.search(text, _left_edge(text, start, CLAUSE_BREAKS), start))
+
+
 def negated(text: str, start: int) -> bool:
-    """The clause denies what follows (不能治疗, 不含激素, 不具有治疗作用)."""
+    """The clause denies what follows (不能治疗, 不含激素, 不具有治疗作用), or disclaims it (不敢保证…)."""
     before = text[_left_edge(text, start, CLAUSE_BREAKS):start]
-    return bool(_NEGATED_TAIL.search(before) or _FREE_OF_TAIL.search(before) or _ADVICE_HEAD.search(before))
+    return disclaimed(text, start) or bool(_NEGATED_TAIL.search(before) or _FREE_OF_TAIL.search(before) or _ADVICE_HEAD.search(before))
 
 
 def _in_title(text: str, start: int, end: int) -> bool:
@@ -115,11 +130,15 @@ def _rule_cited(text: str, start: int, end: int) -> bool:
 def quoted_mention(text: str, start: int, end: int) -> bool:
     """The term is inside quotation marks, or reported with a distancing word, in a sentence that rejects it;
     or it is part of a title in 《》; or the sentence cites a rule that forbids it."""
-    if _in_title(text, start, end) or _rule_cited(text, start, end):
+    if _in_title(text, start, end) or _rule_cited(text, start, end) or disclaimed(text, start):
         return True
     left = _left_edge(text, start, SENTENCE_BREAKS)
     right = _right_edge(text, end, SENTENCE_BREAKS)
     sentence = text[left:right]
+    if re.search(re.escape(text[start:end]) + _WORD_ITSELF, sentence):
+        return True  # 「以为药妆是个品类，其实没有药妆这个说法」: the word itself is the topic
+    if _WORD_LIST_HEAD.search(text, left, start) and text[start - 1:start] in "：:、" and text[end:end + 1] in "、，,。":
+        return True  # 「成语故事绘本：立竿见影、对症下药」: an entry in a list of words
     if _REPORTED.search(text, left, start) and _REBUTTAL.search(text, end, right):
         return True
     openings = [
