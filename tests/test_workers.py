@@ -1,7 +1,8 @@
 """Celery workers against a real redis-server and real `daihuo worker` processes.
 
 One Redis and one worker are shared by the module; tests that kill the worker or restart Redis leave a working
-pair behind for the next test. Renders are proxies (scale 0.25, 6 s) to keep the suite quick on 2 cores.
+pair behind for the next test. Renders are proxies (scale 0.25, 6 s; no QC where submitted directly) to keep the
+suite quick on 2 cores.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from workers.canvas import enqueue, settle
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (make test-setup)")
 
 SETTLE = Settings(stall_seconds=6, lease_seconds=4)  # as the workers are configured below
-BRIEF = Brief(platforms=["douyin", "xiaohongshu"], duration=6, scale=0.25, music=False)
+# QC off: these tests are about delivery (each clip once, recovery); QC in the Celery runner is checked by
+# tests/test_runners.py, whose three runners must make the same .qc.json files.
+BRIEF = Brief(platforms=["douyin", "xiaohongshu"], duration=6, scale=0.25, music=False, qc="off")
 IMAGES = REPO_ROOT / "examples" / "images"
 TITLES = ["保湿补水面霜", "便携榨汁杯", "手工挂耳咖啡", "折叠手机支架", "真空保温杯", "竹纤维毛巾", "无线鼠标"]
 
