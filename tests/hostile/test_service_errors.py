@@ -63,15 +63,17 @@ HOSTILE_JSON: list[tuple[str, Any]] = [
 ]
 
 
-class TestHostileRequests:
-    """Hostile requests against one server, stopped when they are done: some are accepted (a bare list renders
-    at full size) and their renders must not run on beside the tests below."""
+@pytest.fixture(scope="class")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One server for the class below, stopped when its tests are done: some hostile requests are accepted (a
+    bare list renders at full size) and their renders must not run on beside the tests after it."""
+    root = tmp_path_factory.mktemp("errors")
+    with serve(root, DAIHUO_API_KEYS=KEY, DAIHUO_MAX_UPLOAD_BYTES="2000000") as (base, _):
+        yield base, root / "out"
 
-    @pytest.fixture(scope="class")
-    def server(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-        root = tmp_path_factory.mktemp("errors")
-        with serve(root, DAIHUO_API_KEYS=KEY, DAIHUO_MAX_UPLOAD_BYTES="2000000") as (base, _):
-            yield base, root / "out"
+
+class TestHostileRequests:
+    """Hostile options and uploads against one server (the `server` fixture above)."""
 
     @pytest.mark.parametrize("body", [b for _, b in HOSTILE_JSON], ids=[n for n, _ in HOSTILE_JSON])
     def test_hostile_json_options_are_4xx_in_one_line(self, server: tuple[str, Path], body: Any) -> None:
