@@ -118,8 +118,14 @@ def _files(job_dir: Path) -> set[str]:
     return {p.relative_to(job_dir).as_posix() for p in job_dir.rglob("*") if p.is_file() and not p.name.startswith(".")}
 
 
-@cache  # each file's streams are decoded once, not once per comparison
 def _framemd5(path: Path, stream: str) -> list[str]:
+    """Per-frame md5s of one stream; each file is decoded once however often it is compared (a rewritten file,
+    with a new mtime, is decoded again)."""
+    return _decoded_md5s(path, stream, path.stat().st_mtime_ns)
+
+
+@cache
+def _decoded_md5s(path: Path, stream: str, _mtime_ns: int) -> list[str]:
     out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", stream, "-f", "framemd5", "-"],
                          capture_output=True, text=True, check=True).stdout
     return [line.rsplit(",", 1)[-1].strip() for line in out.splitlines() if line and not line.startswith("#")]
