@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from difflib import SequenceMatcher
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from tests.pixels import ocr_layer, shot_stats, sound_onsets
 ROOT = Path(__file__).resolve().parent.parent
 SCALE = 0.3
 TARGET = 30
+clip_shots = cache(shot_stats)  # two tests measure the same clips' cuts: each clip is decoded once
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_rhythm_and_length_measured_from_the_pixels(clips: JobResult) -> None:
     languages = set()
     for variant in clips.variants:
         clip = Path(variant.clips[0].path)
-        stats = shot_stats(clip)
+        stats = clip_shots(clip)
         name = f"{variant.sku} ({variant.script.language})"
         languages.add(variant.script.language)
         assert stats.first_change <= 1.5, f"{name}: first change at {stats.first_change} s"
@@ -80,7 +82,7 @@ def test_ocr_reads_the_price_slam_and_a_callout(clips: JobResult, tmp_path: Path
 def test_sound_effects_start_on_the_cuts(clips: JobResult) -> None:
     for variant in clips.variants:
         clip = Path(variant.clips[0].path)
-        cuts = shot_stats(clip).cuts
+        cuts = clip_shots(clip).cuts
         onsets = sound_onsets(clip, Path(variant.voice.path))
         on_cut = [c for c in cuts if any(abs(o - c) <= 0.1 for o in onsets)]
         assert len(on_cut) >= 0.9 * len(cuts), f"{variant.sku}: cuts {cuts}, onsets {onsets}"

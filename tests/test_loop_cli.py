@@ -4,6 +4,7 @@ from the real pipeline (template writer, espeak, host, labels)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,21 +25,32 @@ SHEET = ROOT / "examples" / "products.csv"
 
 class ToneRenderer:
     """A stand-in for video only: a tiny clip as long as the voice track would be (espeak's measured rate,
-    the track's pauses, lead-in and tail).
+    the track's pauses, lead-in and tail), to the nearest quarter second.
 
     Everything that decides whether a day can be planned is real here: the sheet, the template writer's
-    variants, the interstitials and their dayparts, the planner; the pixels are tested elsewhere.
+    variants, the interstitials and their dayparts, the planner, the durations (probed from the files); the
+    pixels are tested elsewhere. Segments of the same length share one encode (a file copy), so a day's ~240
+    segments cost a few dozen ffmpeg runs.
     """
 
     name = "tone"
+    STEP = 0.25
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
 
     def __call__(self, product, script, brief, out_path: Path, *, speed: float) -> Path:
         lines = script.lines()
         rate = EspeakVoice().chars_per_second(script.language) * speed
         seconds = sum(text_units(line.text, script.language) for line in lines) / rate + 0.3 * len(lines) + 1.15
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=32x32:r=5",
-                        "-f", "lavfi", "-i", "sine=f=440:r=8000", "-t", f"{seconds:.2f}", "-c:v", "libx264",
-                        "-preset", "ultrafast", "-c:a", "aac", "-b:a", "16k", str(out_path)], check=True)
+        seconds = max(self.STEP, round(seconds / self.STEP) * self.STEP)
+        tone = self.cache / f"{seconds:.2f}.mp4"
+        if not tone.exists():
+            self.cache.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=32x32:r=5",
+                            "-f", "lavfi", "-i", "sine=f=440:r=8000", "-t", f"{seconds:.2f}", "-c:v", "libx264",
+                            "-preset", "ultrafast", "-c:a", "aac", "-b:a", "16k", str(tone)], check=True)
+        shutil.copyfile(tone, out_path)
         return out_path
 
 
@@ -48,7 +60,7 @@ def test_24h_loop_over_the_example_sheet(tmp_path: Path) -> None:
     brief = Brief(platforms=["kuaishou"], scale=0.1)
     writer = TemplateWriter()
     schedule = build_loop(products, brief, writer=lambda p, b, n, sib: writer.write(p, b, n, siblings=sib),
-                          renderer=ToneRenderer(), loop_dir=tmp_path / "loop", hours=24, seed=7, start_hour=2.3)
+                          renderer=ToneRenderer(tmp_path / "tones"), loop_dir=tmp_path / "loop", hours=24, seed=7, start_hour=2.3)
     assert schedule.window_min == 60
     assert abs(schedule.scheduled_seconds - 86_400) <= 1
     assert check_schedule(schedule) == [], "a segment repeats inside the window or a script plays back to back"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.loop.media import probe
+from generator.loop.media import MediaError, probe, remux_all
 from generator.loop.models import SegmentSpec
 from generator.loop.planner import plan_loop
 from generator.loop.playlist import write_ffconcat, write_hls
@@ -84,6 +84,25 @@ def test_hls_references_unique_ts_files(loop_dir: Path) -> None:
     assert extinf == pytest.approx(30.5, abs=0.01)
     assert decoded_seconds(["-i", str(m3u8)]) == pytest.approx(30.5, abs=1.0)
     assert all(u.endswith(".ts") for u in uris)
+
+
+def test_remux_in_batches_gives_the_same_files_and_a_bad_one_is_named(loop_dir: Path, tmp_path: Path) -> None:
+    """Many mp4s per ffmpeg process (write_hls) give byte for byte the files of one process each; a broken
+    segment in a batch is named, and the good ones of its batch are still made."""
+    mp4s = sorted((loop_dir / "segments").glob("s*.mp4"))
+    one, many = tmp_path / "one", tmp_path / "many"
+    one.mkdir(), many.mkdir()
+    remux_all([(m, one / f"{m.stem}.ts") for m in mp4s], batch=1)
+    remux_all([(m, many / f"{m.stem}.ts") for m in mp4s] * 2, batch=3)  # repeats are remuxed once
+    assert [f.read_bytes() for f in sorted(many.glob("*.ts"))] == [f.read_bytes() for f in sorted(one.glob("*.ts"))]
+    assert len(list(many.glob("*.ts"))) == len(mp4s) and not list(many.glob("*.part.ts"))
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    with pytest.raises(MediaError, match="broken.mp4"):
+        remux_all([(mp4s[0], bad / "a.ts"), (broken, bad / "broken.ts"), (mp4s[1], bad / "b.ts")], batch=3)
+    assert (bad / "a.ts").read_bytes() == (one / f"{mp4s[0].stem}.ts").read_bytes()
 
 
 def test_locate_and_formats() -> None:

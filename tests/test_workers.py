@@ -1,7 +1,7 @@
 """Celery workers against a real redis-server and real `daihuo worker` processes.
 
 One Redis and one worker are shared by the module; tests that kill the worker or restart Redis leave a working
-pair behind for the next test. Renders are proxies (scale 0.25, 6 s) to keep the suite quick on 2 cores.
+pair behind for the next test. Renders are proxies (scale 0.25, 6 s, no QC) to keep the suite quick on 2 cores.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from workers.canvas import enqueue, settle
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (make test-setup)")
 
 SETTLE = Settings(stall_seconds=6, lease_seconds=4)  # as the workers are configured below
-BRIEF = Brief(platforms=["douyin", "xiaohongshu"], duration=6, scale=0.25, music=False)
+# QC off: these tests are about delivery (each clip once, recovery); QC in the Celery runner is checked by
+# tests/test_runners.py, whose three runners must make the same .qc.json files.
+BRIEF = Brief(platforms=["douyin", "xiaohongshu"], duration=6, scale=0.25, music=False, qc="off")
 IMAGES = REPO_ROOT / "examples" / "images"
 TITLES = ["保湿补水面霜", "便携榨汁杯", "手工挂耳咖啡", "折叠手机支架", "真空保温杯", "竹纤维毛巾", "无线鼠标"]
 
@@ -179,8 +181,8 @@ def test_redis_restart_mid_batch_completes_without_duplicates(cluster: Cluster, 
     sheet = write_sheet(tmp_path / "sheet", skus)
     batch = subprocess.Popen(
         [sys.executable, "-m", "generator.cli", "batch", str(sheet), "--platforms", "douyin,xiaohongshu",
-         "--duration", "6", "--scale", "0.25", "--no-music", "--job", "restart", "--out", str(cluster.out), "--wait",
-         "--timeout", "150"],
+         "--duration", "6", "--scale", "0.25", "--no-music", "--qc", "off", "--job", "restart", "--out", str(cluster.out),
+         "--wait", "--timeout", "150"],
         cwd=REPO_ROOT, env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     deadline = time.monotonic() + 90
@@ -202,6 +204,7 @@ def test_redis_restart_mid_batch_completes_without_duplicates(cluster: Cluster, 
     assert "restart: done" in output
     assert_each_clip_once(cluster.out, "restart", skus, ["douyin", "xiaohongshu"])
     assert all(s["renders"] == 1 for s in render_steps(cluster.store, "restart"))
+    assert not list((cluster.out / "restart").rglob("*.qc.json")), "batch --qc off: no clip is read back"
 
 
 def test_resume_and_status_of_a_finished_job_render_nothing_again(cluster: Cluster) -> None:

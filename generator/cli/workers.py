@@ -92,6 +92,7 @@ def batch_cmd(
     compliance: opt.Compliance = "fix",
     music: opt.Music = True,
     scale: opt.Scale = 1.0,
+    qc: opt.QC = "on",
     style: opt.Style = None,
     captions: opt.Captions = "verbatim",
     export: opt.Export = "none",
@@ -129,7 +130,7 @@ def batch_cmd(
             raise typer.BadParameter(f"{sheet} does not exist", param_hint="SHEET")
         brief = opt.brief_from_options(platforms=platforms, variants=variants, duration=duration, lang=lang,
                                        writer=writer, voice=voice, host=host, compliance=compliance, music=music,
-                                       scale=scale, style=style, captions=captions,
+                                       scale=scale, qc=qc, style=style, captions=captions,
                                        export=export)
         try:
             result = load_sheet(sheet, out_root, get_settings().sheet_limits())

@@ -40,14 +40,33 @@ def duration(path: str | Path) -> float:
     return float(probe(path)["format"]["duration"])
 
 
-def remux_ts(src: Path, dst: Path) -> Path:
-    """Copy the streams of an mp4 into MPEG-TS once, for HLS (no re-encode)."""
-    if not dst.exists():
-        tmp = dst.with_suffix(".part.ts")
-        run([_tool("ffmpeg"), "-y", "-v", "error", "-i", str(src), "-map", "0", "-c", "copy", "-f", "mpegts",
-             str(tmp)], f"remux {src.name} to MPEG-TS")
-        tmp.replace(dst)
-    return dst
+REMUX_BATCH = 48  # mp4s remuxed by one ffmpeg process (each output maps only its own input)
+
+
+def remux_all(pairs: list[tuple[Path, Path]], batch: int = REMUX_BATCH) -> list[Path]:
+    """Copy the streams of each mp4 `src` into the MPEG-TS `dst` once, for HLS (no re-encode); a dst that exists
+    is kept. `batch` files per ffmpeg process: a day's loop has hundreds of segments, and starting ffmpeg costs
+    more than copying a short clip's packets (the bytes are the same as one process per file). A batch that
+    fails is redone file by file, so the error names the file."""
+    todo = list(dict.fromkeys((src, dst) for src, dst in pairs if not dst.exists()))
+    for i in range(0, len(todo), batch):
+        chunk = todo[i:i + batch]
+        args = [_tool("ffmpeg"), "-y", "-v", "error"]
+        for src, _dst in chunk:
+            args += ["-i", str(src)]
+        for n, (_src, dst) in enumerate(chunk):
+            args += ["-map", str(n), "-c", "copy", "-f", "mpegts", str(dst.with_suffix(".part.ts"))]
+        what = f"remux {chunk[0][0].name} to MPEG-TS" if len(chunk) == 1 else f"remux {len(chunk)} segments"
+        try:
+            run(args, what)
+        except MediaError:
+            if len(chunk) == 1:
+                raise
+            remux_all(chunk, batch=1)
+            continue
+        for _src, dst in chunk:
+            dst.with_suffix(".part.ts").replace(dst)
+    return [dst for _src, dst in pairs]
 
 
 def cut_ts(src: Path, dst: Path, seconds: float) -> Path:

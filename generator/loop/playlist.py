@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from generator.loop.media import cut_ts, remux_ts
+from generator.loop.media import cut_ts, remux_all
 from generator.loop.models import Schedule
 
 FFCONCAT = "loop.ffconcat"
@@ -44,18 +44,21 @@ def write_ffconcat(schedule: Schedule, loop_dir: Path, name: str = FFCONCAT) -> 
 def write_hls(schedule: Schedule, loop_dir: Path, name: str = HLS) -> Path:
     """A VOD HLS playlist of the whole schedule over MPEG-TS copies of the unique segments.
 
-    Each unique mp4 is remuxed once (stream copy); only a trimmed last entry gets its own short re-encoded
-    file. Every file boundary is marked #EXT-X-DISCONTINUITY because each segment starts its own timestamps.
+    Each unique mp4 is remuxed once (stream copy, many per ffmpeg process); only a trimmed last entry gets its own
+    short re-encoded file. Every file boundary is marked #EXT-X-DISCONTINUITY because each segment starts its own timestamps.
     """
     entries = []
+    copies: list[tuple[Path, Path]] = []
     for entry in schedule.entries:
         seg = schedule.segments[entry.segment]
         mp4 = loop_dir / seg.path
         if entry.outpoint is not None:
             ts = cut_ts(mp4, mp4.with_name(f"{seg.id}.cut{round(entry.duration * 1000)}.ts"), entry.duration)
         else:
-            ts = remux_ts(mp4, mp4.with_suffix(".ts"))
+            ts = mp4.with_suffix(".ts")
+            copies.append((mp4, ts))
         entries.append((ts.relative_to(loop_dir).as_posix(), entry.duration))
+    remux_all(copies)
     target = max(math.ceil(d) for _, d in entries) if entries else 1
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}", "#EXT-X-MEDIA-SEQUENCE:0",
              "#EXT-X-PLAYLIST-TYPE:VOD"]

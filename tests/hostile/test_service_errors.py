@@ -35,13 +35,6 @@ CSV = b"sku,title\nE-1,cup\n"
 FAST = {"duration": "6", "scale": "0.25", "music": "false"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    root = tmp_path_factory.mktemp("errors")
-    with serve(root, DAIHUO_API_KEYS=KEY, DAIHUO_MAX_UPLOAD_BYTES="2000000") as (base, _):
-        yield base, root / "out"
-
-
 def check_body(res: httpx.Response, out: Path) -> None:
     """No 500, no traceback, no server path; a string detail is one line."""
     assert res.status_code < 500, (res.request.method, res.request.url, res.status_code, res.text[:500])
@@ -57,7 +50,8 @@ HOSTILE_JSON: list[tuple[str, Any]] = [
     ("platforms list with a number", {"products": [{"sku": "E-1", "title": "cup"}], "platforms": ["douyin", 1]}),
     ("variants 1.5", {"products": [{"sku": "E-1", "title": "cup"}], "variants": 1.5}),
     ("duration abc", {"products": [{"sku": "E-1", "title": "cup"}], "duration": "abc"}),
-    ("NUL in an image path", {"products": [{"sku": "E-1", "title": "cup", "images": ["x\u0000.jpg"]}]}),
+    ("NUL in an image path", {"products": [{"sku": "E-1", "title": "cup", "images": ["x\u0000.jpg"]}], "duration": 6,
+                              "scale": 0.25}),
     ("NUL in a title", {"products": [{"sku": "E-1", "title": "cu\u0000p"}], "duration": 6, "scale": 0.25}),
     ("unknown voice", {"products": [{"sku": "E-1", "title": "cup"}], "voice": "nope"}),
     ("unknown writer", {"products": [{"sku": "E-1", "title": "cup"}], "writer": "nope"}),
@@ -69,44 +63,55 @@ HOSTILE_JSON: list[tuple[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize("body", [b for _, b in HOSTILE_JSON], ids=[n for n, _ in HOSTILE_JSON])
-def test_hostile_json_options_are_4xx_in_one_line(server: tuple[str, Path], body: Any) -> None:
-    base, out = server
-    with httpx.Client(base_url=base, timeout=30) as client:
-        res = client.post("/v1/jobs", headers=H, json=body)
-    check_body(res, out)
-    if isinstance(body, dict) and any(body.get(k) == "nope" for k in ("voice", "writer", "host")):
-        assert res.status_code == 422 and "nope" in res.text  # refused at once, not a job that fails later
+@pytest.fixture(scope="class")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One server for the class below, stopped when its tests are done: some hostile requests are accepted (a
+    bare list renders at full size) and their renders must not run on beside the tests after it."""
+    root = tmp_path_factory.mktemp("errors")
+    with serve(root, DAIHUO_API_KEYS=KEY, DAIHUO_MAX_UPLOAD_BYTES="2000000") as (base, _):
+        yield base, root / "out"
 
 
-def test_hostile_uploads_are_4xx_in_one_line(server: tuple[str, Path]) -> None:
-    base, out = server
-    deep = b"[" * 200_000 + b"]" * 200_000
-    with httpx.Client(base_url=base, timeout=30) as client:
-        cases = [
-            client.post("/v1/jobs", headers={**H, "Content-Type": "application/json"}, content=deep),
-            client.post("/v1/jobs", headers={**H, "Content-Type": "application/json"}, content=b'{"products": [\xff]}'),
-            client.post("/v1/jobs", headers=H, files=[("sheet", ("a.csv", CSV)), ("images", ("x.jpg", b"1")),
-                                                       ("images", ("x.jpg", b"2"))], data=FAST),
-            client.post("/v1/jobs", headers=H, files={"sheet": ("a\x00.csv", CSV)}, data={**FAST, "lang": "zh\x00"}),
-            client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", CSV)}, data={"duration": "abc"}),
-            client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", CSV)}, data={"variants": "1.5"}),
-            client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", CSV)}, data={"voice": "nope"}),
-            client.post("/v1/jobs", headers=H, files={"sheet": ("a.exe", b"MZ")}),
-            client.post("/v1/jobs", headers=H, files={"images": ("x.jpg", b"1")}),
-            client.post("/v1/jobs", headers={**H, "Content-Type": "multipart/form-data"}, content=b"--x\r\n"),
-            client.post("/v1/jobs", headers={**H, "Content-Type": "multipart/form-data; boundary=x"}, content=b"junk"),
-            client.post("/v1/jobs", headers={**H, "Content-Type": "text/plain"}, content=b"hello"),
-            client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", b"\x00" * 1000)}),
-            # A key that is not ASCII (compare_digest refuses such strings: it was a 500).
-            client.post("/v1/jobs", headers={"Authorization": "Bearer ключ".encode()}, files={"sheet": ("a.csv", CSV)}),
-            client.get("/v1/jobs", headers={"Authorization": b"Bearer \xff\xfe"}),
-        ]
-    for res in cases:
+class TestHostileRequests:
+    """Hostile options and uploads against one server (the `server` fixture above)."""
+
+    @pytest.mark.parametrize("body", [b for _, b in HOSTILE_JSON], ids=[n for n, _ in HOSTILE_JSON])
+    def test_hostile_json_options_are_4xx_in_one_line(self, server: tuple[str, Path], body: Any) -> None:
+        base, out = server
+        with httpx.Client(base_url=base, timeout=30) as client:
+            res = client.post("/v1/jobs", headers=H, json=body)
         check_body(res, out)
-    assert cases[2].status_code == 422 and "x.jpg" in cases[2].text  # two images of one name: said, not a 500
-    assert cases[6].status_code == 422
-    assert cases[-1].status_code == cases[-2].status_code == 401
+        if isinstance(body, dict) and any(body.get(k) == "nope" for k in ("voice", "writer", "host")):
+            assert res.status_code == 422 and "nope" in res.text  # refused at once, not a job that fails later
+
+    def test_hostile_uploads_are_4xx_in_one_line(self, server: tuple[str, Path]) -> None:
+        base, out = server
+        deep = b"[" * 200_000 + b"]" * 200_000
+        with httpx.Client(base_url=base, timeout=30) as client:
+            cases = [
+                client.post("/v1/jobs", headers={**H, "Content-Type": "application/json"}, content=deep),
+                client.post("/v1/jobs", headers={**H, "Content-Type": "application/json"}, content=b'{"products": [\xff]}'),
+                client.post("/v1/jobs", headers=H, files=[("sheet", ("a.csv", CSV)), ("images", ("x.jpg", b"1")),
+                                                           ("images", ("x.jpg", b"2"))], data=FAST),
+                client.post("/v1/jobs", headers=H, files={"sheet": ("a\x00.csv", CSV)}, data={**FAST, "lang": "zh\x00"}),
+                client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", CSV)}, data={"duration": "abc"}),
+                client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", CSV)}, data={"variants": "1.5"}),
+                client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", CSV)}, data={"voice": "nope"}),
+                client.post("/v1/jobs", headers=H, files={"sheet": ("a.exe", b"MZ")}),
+                client.post("/v1/jobs", headers=H, files={"images": ("x.jpg", b"1")}),
+                client.post("/v1/jobs", headers={**H, "Content-Type": "multipart/form-data"}, content=b"--x\r\n"),
+                client.post("/v1/jobs", headers={**H, "Content-Type": "multipart/form-data; boundary=x"}, content=b"junk"),
+                client.post("/v1/jobs", headers={**H, "Content-Type": "text/plain"}, content=b"hello"),
+                client.post("/v1/jobs", headers=H, files={"sheet": ("a.csv", b"\x00" * 1000)}),
+                # A key that is not ASCII (compare_digest refuses such strings: it was a 500).
+                client.post("/v1/jobs", headers={"Authorization": "Bearer ключ".encode()}, files={"sheet": ("a.csv", CSV)}),
+                client.get("/v1/jobs", headers={"Authorization": b"Bearer \xff\xfe"}),
+            ]
+        for res in cases:
+            check_body(res, out)
+        assert cases[2].status_code == 422 and "x.jpg" in cases[2].text  # two images of one name: said, not a 500
+        assert cases[6].status_code == 422
+        assert cases[-1].status_code == cases[-2].status_code == 401
 
 
 def _submit_with_a_blocked_product(client: httpx.Client, out: Path, tmp: Path) -> str:
@@ -125,8 +130,16 @@ def _submit_with_a_blocked_product(client: httpx.Client, out: Path, tmp: Path) -
     return job
 
 
-def test_every_endpoint_answers_without_traceback_or_server_path(server: tuple[str, Path], tmp_path: Path) -> None:
-    base, out = server
+@pytest.fixture
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """An idle server of its own: this test's job is the only one it renders."""
+    root = tmp_path_factory.mktemp("endpoints")
+    with serve(root, DAIHUO_API_KEYS=KEY, DAIHUO_MAX_UPLOAD_BYTES="2000000") as (base, _):
+        yield base, root / "out"
+
+
+def test_every_endpoint_answers_without_traceback_or_server_path(own_server: tuple[str, Path], tmp_path: Path) -> None:
+    base, out = own_server
     with httpx.Client(base_url=base, timeout=30) as client:
         job = _submit_with_a_blocked_product(client, out, tmp_path)
         deadline = time.monotonic() + 240
