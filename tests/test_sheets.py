@@ -319,8 +319,9 @@ def test_json_items_are_numbered_and_non_objects_reported(tmp_path: Path) -> Non
     path.write_text(json.dumps([{"sku": "A", "title": "ok"}, "oops", {}, {"sku": "C", "title": "t", "price": "x"}]), encoding="utf-8")
     result = read_sheet(path)
     assert [p.sku for p in result.products] == ["A"]
-    assert [(e.row, e.field) for e in result.errors] == [(2, "(item)"), (4, "price")]
-    assert result.errors[1].problem.startswith("item 4 of the list:")
+    assert [(e.row, e.field) for e in result.errors] == [(2, "(item)"), (3, "(item)"), (4, "price")]
+    assert "empty" in result.errors[1].problem and "sku" in result.errors[1].fix, "an empty item is named, not dropped"
+    assert result.errors[2].problem.startswith("item 4 of the list:")
 
 
 def test_nested_yaml_values_are_refused_not_expanded(tmp_path: Path) -> None:

@@ -166,11 +166,18 @@ def table_from_records(data: Any, *, source: str, max_rows: int) -> Table:
     table = Table(source=source, headers=[], rows=[], items=True)
     known: set[str] = set()
     for index, item in enumerate(data, start=1):
-        if is_empty(item):
-            continue
         if len(table.rows) + len(table.errors) >= max_rows:  # non-objects count too: a list of a million numbers
             table.overflow_row = index
             break
+        if is_empty(item):  # unlike a blank spreadsheet row, an empty item was written on purpose: say so
+            table.errors.append(
+                RowError(
+                    file=source, row=index, field="(item)",
+                    problem=f"item {index} of the list is empty (no field has a value)",
+                    fix='fill in at least "sku" and "title", or remove the item',
+                )
+            )
+            continue
         if not isinstance(item, dict):
             table.errors.append(
                 RowError(
