@@ -76,10 +76,11 @@ class Settings(BaseSettings):
     x264_preset: str = "veryfast"
     crf: int = 23
     threads: int = 0
-    render_chunks: int = Field(default=2, ge=1, description="a clip without a presenter is encoded in this many "
-                               "chunks at once (each at least 4 keyframe intervals long), joined without re-encoding")
-    render_workers: int = Field(default=1, ge=1, description="clips `daihuo make` renders at once (each chunked as "
-                                "render_chunks says); more than 1 pays off on machines with more than 2 cores")
+    render_chunks: int = Field(default=1, ge=1, description="encode a clip without a presenter (at least 4 keyframe "
+                               "intervals per chunk) in this many chunks at once, joined without re-encoding; on 2 "
+                               "cores it measured no faster than one encode (docs/bench.md)")
+    render_workers: int = Field(default=0, ge=0, description="clips `daihuo make` renders at once (0: two on a machine "
+                                "with two or more cores, else one)")
     # Limits on what a sheet may ask of us.
     max_rows: int = 1000
     max_field_chars: int = 2000
@@ -115,6 +116,13 @@ class Settings(BaseSettings):
     parse_wait_seconds: float = Field(default=5.0, ge=0, description="how long POST /v1/jobs waits for the sheet "
                                       "before answering 202 and reading on")
     parse_concurrency: int = Field(default=2, ge=1, description="uploads read at the same time")
+
+    def render_concurrency(self) -> int:
+        """Clips rendered at once in-process: one x264 encode leaves part of two cores idle (its threads wait on
+        each other and on the compositor), two keep both busy (docs/bench.md, "The whole pipeline")."""
+        if self.render_workers:
+            return self.render_workers
+        return 2 if (os.cpu_count() or 1) >= 2 else 1
 
     def sheet_limits(self, *, max_rows: int | None = None) -> SheetLimits:
         return SheetLimits(max_rows=max_rows or self.max_rows, max_field_chars=self.max_field_chars,

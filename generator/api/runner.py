@@ -20,7 +20,7 @@ def run_embedded(store: JobStore, job_id: str, settings: Settings) -> None:
         brief = Brief.model_validate(store.job(job_id)["brief"])
         run_in_process(store, job_id, build_engines(settings, brief),
                        policy=StepPolicy(settings.lease_seconds, settings.max_attempts),
-                       render_workers=settings.render_workers)
+                       render_workers=settings.render_concurrency())
     except Exception as exc:  # the thread must never die silently: the job says why, in one line
         log.exception("job %s failed", job_id)
         store.set_job_state(job_id, "failed", explain(exc, store.out_root))

@@ -116,7 +116,7 @@ def run_job(sheet: Path, brief: Brief, out_root: Path, *, job: str | None = None
     create_job(store, name, sheet_result, brief, mode="in-process", force=force)
     result = run_in_process(store, name, engines, progress=progress,
                             policy=StepPolicy(settings.lease_seconds, settings.max_attempts),
-                            render_workers=settings.render_workers)
+                            render_workers=settings.render_concurrency())
     _write_usage(engines, brief, out_root / name)
     return result
 
