@@ -119,3 +119,24 @@ def test_a_chunked_clip_shows_the_composed_picture(clips: dict[int, tuple[Path, 
         # A frame from the wrong place (or a chunk shifted by one frame during a pan) is far above CRF 23's error.
         assert np.abs(decoded[2][n] - want).mean() < 6, n
         assert np.abs(decoded[2][n] - decoded[1][n]).mean() < 3, n
+
+
+def test_a_frame_that_fails_stops_the_encoders_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compositor error mid-clip reaches the caller at once (ffmpeg is not left waiting for frames that never
+    come), in the one-encode and the chunked path, and no partial file stays beside the clip."""
+    import generator.video.render as render
+
+    def broken(timeline, product, host=None):  # noqa: ANN001, ANN202 - the frame function's own signature
+        def make_frame(t: float):  # noqa: ANN202
+            if t >= 1.0:
+                raise ValueError("a layer could not be drawn")
+            return np.zeros(W * H * 3 // 2, dtype=np.uint8)
+        return make_frame
+
+    monkeypatch.setattr(render, "frame_functions", broken)
+    sound = _tone(tmp_path / "tone.wav")
+    for chunks in (1, 2):
+        with pytest.raises(ValueError, match="could not be drawn"):
+            render_video(_timeline(), PRODUCT, PRESET, sound, tmp_path / f"c{chunks}.mp4", aigc_json="{}",
+                         settings=Settings(encoder="libx264", render_chunks=chunks))
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*")), list(tmp_path.iterdir())
