@@ -1,13 +1,15 @@
 """The encode: which encoder, with which settings, and how raw frames reach ffmpeg — in one piece or in chunks.
 
 One x264 encode of a 1080p clip keeps two cores only 150–185 % busy (its frame threads wait on each other and
-on their input), and the compositor feeding it waits on the pipe. So a clip long enough for it is encoded in
-CHUNKS: consecutive runs of frames, each starting on a keyframe, encoded at the same time by separate ffmpeg
-processes (each fed by its own compositor thread), then joined without re-encoding (ffmpeg's concat demuxer,
-stream copy) in the pass that muxes the soundtrack and writes the metadata. Because the keyframe interval is
-fixed (`-g`, `-keyint_min`, `-sc_threshold 0`) and every chunk starts on a multiple of it, the joined stream has
-exactly the keyframes one encode would have; x264's rate control restarts at each chunk, which at a fixed CRF
-changes nothing a viewer can see. docs/bench.md has the measurements.
+on their input), and the compositor feeding it waits on the pipe. With `render_chunks` > 1 a clip long enough for
+it is encoded in CHUNKS: consecutive runs of frames, each starting on a keyframe, encoded at the same time by
+separate ffmpeg processes (each fed by its own compositor thread), then joined without re-encoding (ffmpeg's
+concat demuxer, stream copy) in the pass that muxes the soundtrack and writes the metadata. Because the keyframe
+interval is fixed (`-g`, `-keyint_min`, `-sc_threshold 0`) and every chunk starts on a multiple of it, the joined
+stream has exactly the keyframes one encode would have; x264's rate control restarts at each chunk, which at a
+fixed CRF changes nothing a viewer can see. On 2 cores it measured slower than one encode (two compositors and
+two encoders of one clip contend, and the join is one more pass), so it is off by default: there, rendering two
+whole clips at once fills the cores instead (generator/pipeline/runners.py). docs/bench.md has the measurements.
 """
 
 from __future__ import annotations
