@@ -169,23 +169,11 @@ def table_from_records(data: Any, *, source: str, max_rows: int) -> Table:
         if len(table.rows) + len(table.errors) >= max_rows:  # non-objects count too: a list of a million numbers
             table.overflow_row = index
             break
-        if is_empty(item):  # unlike a blank spreadsheet row, an empty item was written on purpose: say so
-            table.errors.append(
-                RowError(
-                    file=source, row=index, field="(item)",
-                    problem=f"item {index} of the list is empty (no field has a value)",
-                    fix='fill in at least "sku" and "title", or remove the item',
-                )
-            )
-            continue
-        if not isinstance(item, dict):
-            table.errors.append(
-                RowError(
-                    file=source, row=index, field="(item)",
-                    problem=f"item {index} of the list is a {type(item).__name__}, not an object with fields",
-                    fix='write each product as {"sku": "...", "title": "...", ...}',
-                )
-            )
+        # Unlike a blank spreadsheet row, an empty item was written on purpose: it is named, not skipped.
+        unusable = _unusable_item(item, index)
+        if unusable is not None:
+            problem, fix = unusable
+            table.errors.append(RowError(file=source, row=index, field="(item)", problem=problem, fix=fix))
             continue
         cells = {clean_text(k).replace("\n", " ")[:100]: v for k, v in itertools.islice(item.items(), MAX_COLUMNS)}
         for key in cells:
@@ -194,3 +182,15 @@ def table_from_records(data: Any, *, source: str, max_rows: int) -> Table:
                 table.headers.append(key)
         table.rows.append(RawRow(index, cells))
     return table
+
+
+def _unusable_item(item: Any, index: int) -> tuple[str, str] | None:
+    """(problem, fix) for a list item that cannot be a product, or None."""
+    if is_empty(item):
+        return (f"item {index} of the list is empty (no field has a value)",
+                'fill in at least "sku" and "title", or remove the item')
+    if not isinstance(item, dict):
+        return (f"item {index} of the list is a {type(item).__name__}, not an object with fields",
+                'write each product as {"sku": "...", "title": "...", ...}')
+    return None
+
