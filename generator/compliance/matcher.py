@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from generator.compliance.context import cleared_by_context
+from generator.compliance.context import SENTENCE_BREAKS, cleared_by_context
 from generator.compliance.lexicon import Fix, Rule, RuleSet, Term, ViewName, select_rulesets
 from generator.compliance.normalize import Normalized, View, compact_text, is_cjk, normalize
 from generator.models import Finding
@@ -28,7 +28,7 @@ _REGISTRATION = re.compile(r"国妆特进?字[gj]?\d{6,}|卫妆准字\d{6,}|(特
 
 
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n]")
-_SENTENCE_BREAK = re.compile(r"[。！？；!?;\n]")
+_SENTENCE_BREAK = re.compile(f"[{re.escape(SENTENCE_BREAKS)}]")  # the sentence the context checks read
 
 
 @dataclass(frozen=True)
