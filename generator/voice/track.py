@@ -124,13 +124,13 @@ def _music_bed(path: str, _mtime: float) -> np.ndarray:
     return bed
 
 
-def preload_music(music: Path) -> None:
-    """Decode the music bed now (once per process), ahead of the first voice track that needs it."""
-    _music_bed(str(music), music.stat().st_mtime)
+def preload_music(music: Path) -> np.ndarray:
+    """The decoded music bed (once per process); called ahead of the first voice track to decode it early."""
+    return _music_bed(str(music), music.stat().st_mtime)
 
 
 def _ducked_music(music: Path, timings: list, length: int) -> np.ndarray:
-    bed = _music_bed(str(music), music.stat().st_mtime)
+    bed = preload_music(music)
     if bed.size == 0:
         return np.zeros(length, dtype=np.float32)
     reps = int(np.ceil(length / bed.size))
