@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
 from pydantic import BaseModel
 
 from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 
 class SafeZone(BaseModel):
@@ -86,7 +86,7 @@ class UnknownPlatform(DaihuoError, ValueError):
 
 @lru_cache(maxsize=1)
 def load_presets() -> dict[str, Preset]:
-    data = yaml.safe_load((ASSETS_DIR / "presets.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((ASSETS_DIR / "presets.yaml").read_text(encoding="utf-8"))
     defaults = data.get("defaults", {})
     presets: dict[str, Preset] = {}
     for key, p in data["presets"].items():

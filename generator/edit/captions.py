@@ -17,10 +17,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
-
 from generator.models import LineTiming, Product, Script
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 _BREAK = "，。！？；：、,.!?;:…"
 _KEEP_END = "？！?!"
@@ -221,7 +220,7 @@ def _from_words(timing: LineTiming, phrases: list[str]) -> list[tuple[float, flo
 
 @cache
 def emphasis_words(language: str) -> tuple[str, ...]:
-    data = yaml.safe_load((ASSETS_DIR / "edit" / "emphasis.yaml").read_text(encoding="utf-8")) or {}
+    data = load_yaml((ASSETS_DIR / "edit" / "emphasis.yaml").read_text(encoding="utf-8")) or {}
     return tuple(data.get(language, data.get("en", [])))
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 STYLES_DIR = ASSETS_DIR / "styles"
 DEFAULT_STYLE = "clean"
@@ -180,7 +181,7 @@ def _raw(directory: Path) -> dict[str, tuple[Path, dict[str, Any]]]:
     raw: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise StyleError(f"{path}: not readable YAML ({str(exc).splitlines()[0]})", "fix the file's syntax") from None
         if not isinstance(data, dict):

@@ -12,6 +12,7 @@ from PIL import Image
 from generator.errors import DaihuoError
 from generator.host.eyes_synth import STATES as EYE_STATES
 from generator.host.mouth_synth import SHAPES
+from generator.yamlfile import load_yaml
 
 Patch = tuple[np.ndarray, tuple[int, int]]  # RGBA uint8 patch and its top-left on the canvas
 
@@ -45,7 +46,7 @@ def is_photo_pack(folder: Path) -> bool:
     if not manifest.exists():
         return False
     try:
-        return (yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}).get("kind") == "photo"
+        return (load_yaml(manifest.read_text(encoding="utf-8")) or {}).get("kind") == "photo"
     except yaml.YAMLError:
         return False
 
@@ -64,7 +65,7 @@ def _patch(folder: Path, spec: dict) -> Patch:
 
 def load_photo_pack(folder: Path) -> PhotoPack:
     manifest = folder / "host.yaml"
-    m = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+    m = load_yaml(manifest.read_text(encoding="utf-8")) or {}
     try:
         canvas = (int(m["canvas"][0]), int(m["canvas"][1]))
         base = _png(folder, m["base"], "RGB")

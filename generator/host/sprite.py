@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 from PIL import Image, ImageDraw
 
 from generator.errors import DaihuoError
@@ -21,6 +20,7 @@ from generator.host.frame_cache import FrameCache
 from generator.host.visemes import SHAPES, mouth_shapes, text_track
 from generator.models import Script, VoiceTrack, stable_hash
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 HOSTS_DIR = ASSETS_DIR / "hosts"
 CACHE_SIZE = 160
@@ -95,7 +95,7 @@ def load_sprite_set(name: str = "default") -> SpriteSet:
     manifest_path = folder / "host.yaml"
     if not manifest_path.exists():
         raise SpriteSetError(f"{folder} has no host.yaml manifest (see docs/host_and_loop.md)")
-    m = yaml.safe_load(manifest_path.read_text(encoding="utf-8")) or {}
+    m = load_yaml(manifest_path.read_text(encoding="utf-8")) or {}
     try:
         canvas = (int(m["canvas"][0]), int(m["canvas"][1]))
         layers = [_layer(folder, spec.get("name", spec["file"]), spec, canvas) for spec in m["layers"]]

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-import yaml
-
 from generator.formatting import money
 from generator.loop.interstitials import TEMPLATE_DIR, render_text, template_language
 from generator.models import Product
 from generator.script.llm_guard import ALWAYS, Grounding, fold, scan
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 ABUSE_FILE = ASSETS_DIR / "live" / "abuse.yaml"
 INTENTS_FILE = TEMPLATE_DIR / "intents.yaml"
@@ -54,12 +53,12 @@ class Reply:
 
 @lru_cache(maxsize=1)
 def load_intents() -> dict:
-    return yaml.safe_load(INTENTS_FILE.read_text(encoding="utf-8"))
+    return load_yaml(INTENTS_FILE.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
 def load_abuse() -> dict[str, list[str]]:
-    data = yaml.safe_load(ABUSE_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(ABUSE_FILE.read_text(encoding="utf-8"))
     return {lang: [fold(str(w)) for w in words or []] for lang, words in data.items()}
 
 

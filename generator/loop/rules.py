@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
-
 from generator.loop.models import RuleFinding
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 RULES_FILE = ASSETS_DIR / "platform_rules.yaml"
 BLOCKING = ("forbid", "restrict")
@@ -15,7 +14,7 @@ BLOCKING = ("forbid", "restrict")
 
 @lru_cache(maxsize=1)
 def load_rules() -> dict:
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return load_yaml(RULES_FILE.read_text(encoding="utf-8"))
 
 
 def check_platforms(platforms: list[str]) -> list[RuleFinding]:

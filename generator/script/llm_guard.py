@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from generator.models import Language, PlatformCopy, Product, Script
 from generator.settings import PROMPTS_DIR
+from generator.yamlfile import load_yaml
 
 GUARD_FILE = PROMPTS_DIR / "llm" / "guard.yaml"
 
@@ -62,7 +61,7 @@ class GuardTerms:
 
 @lru_cache(maxsize=1)
 def load_terms() -> GuardTerms:
-    data: dict[str, Any] = yaml.safe_load(GUARD_FILE.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_yaml(GUARD_FILE.read_text(encoding="utf-8"))
 
     def per_lang(key: str) -> dict[str, list[str]]:
         return {lang: [fold(str(t)) for t in terms or []] for lang, terms in data.get(key, {}).items()}

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from generator.models import ANGLES, Language, Product
@@ -24,6 +23,7 @@ from generator.script.llm_budget import unit_name
 from generator.script.llm_guard import load_terms
 from generator.script.llm_schema import LLMScript, schema_outline
 from generator.settings import PROMPTS_DIR
+from generator.yamlfile import load_yaml
 
 LLM_PROMPTS = PROMPTS_DIR / "llm"
 LANGUAGE_NAMES: dict[str, str] = {
@@ -40,7 +40,7 @@ def _env() -> Environment:
 
 @cache
 def _yaml(name: str) -> dict[str, Any]:
-    return yaml.safe_load((LLM_PROMPTS / name).read_text(encoding="utf-8")) or {}
+    return load_yaml((LLM_PROMPTS / name).read_text(encoding="utf-8")) or {}
 
 
 @lru_cache(maxsize=1)

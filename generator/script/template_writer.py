@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-import yaml
 from jinja2 import Environment, StrictUndefined
 
 from generator.formatting import money, price_text, price_unit
@@ -22,6 +21,7 @@ from generator.models.creative import hook_angle
 from generator.script.copywriting import platform_copy, titles_taken
 from generator.settings import PROMPTS_DIR
 from generator.voice.timing import SpeechTiming, rate_of
+from generator.yamlfile import load_yaml
 
 TEMPLATE_LANGUAGES = ("zh", "en")
 _env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -29,7 +29,7 @@ _env = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_ne
 
 @cache
 def load_templates(language: str) -> dict[str, Any]:
-    return yaml.safe_load((PROMPTS_DIR / "offline" / f"{language}.yaml").read_text(encoding="utf-8"))
+    return load_yaml((PROMPTS_DIR / "offline" / f"{language}.yaml").read_text(encoding="utf-8"))
 
 
 def _render(template: dict[str, str], ctx: dict[str, Any]) -> Line | None:

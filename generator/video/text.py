@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 
 class FontMissing(DaihuoError, RuntimeError):
@@ -27,7 +27,7 @@ class Face:
 
 @cache
 def _config() -> dict:
-    return yaml.safe_load((ASSETS_DIR / "fonts.yaml").read_text(encoding="utf-8"))
+    return load_yaml((ASSETS_DIR / "fonts.yaml").read_text(encoding="utf-8"))
 
 
 @cache
