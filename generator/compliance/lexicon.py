@@ -8,6 +8,7 @@ patterns (regex), a severity, a reason a merchant understands and replacements f
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 from generator.compliance.normalize import compact_text, is_cjk, words_text
 from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
+from generator.yamlfile import load_yaml
 
 LEXICON_DIR = ASSETS_DIR / "lexicon"
 Severity = Literal["block", "review", "warn"]
@@ -158,7 +160,7 @@ def load_vocab(directory: Path) -> Vocab:
     vocab: Vocab = {}
     for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
         if not isinstance(data, dict):
@@ -293,7 +295,7 @@ def load_rulesets(directory: Path = LEXICON_DIR) -> list[RuleSet]:
     sets: list[RuleSet] = []
     for path in files:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
         sets.append(parse_ruleset(data, str(path), vocab))
@@ -304,8 +306,16 @@ def load_rulesets(directory: Path = LEXICON_DIR) -> list[RuleSet]:
     return sets
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()  # a job's warm-up and its first review may ask at once: compile once, not twice
+
+
 def default_rulesets() -> tuple[RuleSet, ...]:
+    with _LOADING:
+        return _default_rulesets()
+
+
+@lru_cache(maxsize=1)
+def _default_rulesets() -> tuple[RuleSet, ...]:
     return tuple(load_rulesets())
 
 

@@ -2,7 +2,8 @@
 
 While the io thread writes and speaks the first variant, the thread that will render it has nothing to do; it
 fills the process-wide caches that the first clip would otherwise fill one after another before its first
-frame: the render and edit modules, the fonts' character maps, the music bed. Later clips find them filled, as
+frame: the compliance rule sets (compiled while the script is written, so the review that follows finds them),
+the music bed, the render and edit modules, the fonts' character maps. Later clips find them filled, as
 they always did. Nothing here changes an output; a failure is left for the step that needs the part to report.
 """
 
@@ -17,10 +18,13 @@ log = logging.getLogger("daihuo.pipeline")
 
 def warm_up(brief: Brief, languages: set[str]) -> None:
     try:
+        from generator.compliance.lexicon import default_rulesets
+
+        default_rulesets()  # first: the review comes right after the script
         from generator.pipeline.steps import MUSIC
         from generator.voice.track import preload_music
 
-        if brief.music:  # first: the voice step wants it soonest, right after the script
+        if brief.music:  # next: the voice step wants it right after the review
             preload_music(MUSIC)
         from generator.edit import edit_clip  # noqa: F401 - the import is the work
         from generator.video import cover, render  # noqa: F401
