@@ -93,3 +93,12 @@ def test_failure_mid_job_is_labelled_per_line(tmp_path: Path) -> None:
         server.queue(error_reply(503), error_reply(503))  # then speech fails (one try + the client's retry)
         track = speak_script(EN, voice, tmp_path, workers=1)
     assert track.engine == "hibari (fallback from openai: HTTP 503)" and track.voice == "heart"
+
+
+def test_the_edge_probe_knocks_where_edge_tts_speaks() -> None:
+    """The probe names edge-tts's host itself (importing edge_tts to read it slows every start); they must agree."""
+    from edge_tts.constants import BASE_URL
+
+    from generator.voice.auto import EDGE_HOST
+
+    assert BASE_URL.split("/")[0] == EDGE_HOST

@@ -22,6 +22,10 @@ from generator.voice import probe
 from generator.voice.base import SpokenLine, VoiceEngine
 from generator.voice.offline import OfflineVoice
 
+# The host edge-tts speaks to (the host of edge_tts.constants.BASE_URL; tests/test_voice_auto.py checks they agree).
+# Named here because importing edge_tts only to read it costs a cold `daihuo make` 0.16 s (it pulls in aiohttp).
+EDGE_HOST = "speech.platform.bing.com"
+
 log = logging.getLogger(__name__)
 CHOICES = ("openai", "edge", "offline")
 
@@ -87,9 +91,7 @@ class AutoVoice:
             if not base_url:
                 return "no speech server configured (DAIHUO_TTS_BASE_URL / OPENAI_BASE_URL)"
             return probe.speech_server_reason(base_url, s.tts_api_key or s.openai_api_key, self.timeout)
-        from edge_tts.constants import BASE_URL
-
-        host, port = probe.host_port(s.edge_proxy or f"wss://{BASE_URL}", 443)
+        host, port = probe.host_port(s.edge_proxy or f"wss://{EDGE_HOST}", 443)
         return probe.tcp_reason(host, port, self.timeout)
 
     def _build(self, name: str) -> VoiceEngine:
