@@ -131,7 +131,7 @@ def test_render_video_streams_tagged_yuv420p_that_decodes_to_the_composed_frames
     timings: dict[str, float] = {}
     render_video(timeline, PRODUCT, PRESET, _silence(tmp_path), out, aigc_json='{"AIGC":{"Label":"1"}}',
                  settings=Settings(encoder="libx264"), timings=timings)
-    assert set(timings) == {"prepare", "frames", "encode_wait", "render", "chunks"}
+    assert set(timings) == {"prepare", "frames", "soundtrack", "encode_wait", "render", "chunks"}
     assert timings["chunks"] == 1, "a 3 s clip is too short to be encoded in chunks"
     probe = json.loads(subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",

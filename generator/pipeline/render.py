@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +102,11 @@ def render_platform(
     directory.mkdir(parents=True, exist_ok=True)
     qc_path(directory, platform).unlink(missing_ok=True)  # it spoke of the clip about to be replaced
     started = time.perf_counter()
-    render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
-                 settings=engines.render)
-    render_cover(shown, script, preset, paths["cover"], aigc_json)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cover") as side:
+        cover = side.submit(render_cover, shown, script, preset, paths["cover"], aigc_json)  # beside the encode
+        render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
+                     settings=engines.render)
+        cover.result()
     write_text_atomic(paths["srt"], to_srt(voice.lines))
     write_text_atomic(paths["vtt"], to_vtt(voice.lines))
     probe = summarize(paths["video"])

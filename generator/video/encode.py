@@ -4,12 +4,16 @@ One x264 encode of a 1080p clip keeps two cores only 150–185 % busy (its frame
 on their input), and the compositor feeding it waits on the pipe. With `render_chunks` > 1 a clip long enough for
 it is encoded in CHUNKS: consecutive runs of frames, each starting on a keyframe, encoded at the same time by
 separate ffmpeg processes (each fed by its own compositor thread), then joined without re-encoding (ffmpeg's
-concat demuxer, stream copy) in the pass that muxes the soundtrack and writes the metadata. Because the keyframe
+concat demuxer, stream copy) in the pass that adds the sound and writes the metadata. Because the keyframe
 interval is fixed (`-g`, `-keyint_min`, `-sc_threshold 0`) and every chunk starts on a multiple of it, the joined
 stream has exactly the keyframes one encode would have; x264's rate control restarts at each chunk, which at a
 fixed CRF changes nothing a viewer can see. On 2 cores it measured slower than one encode (two compositors and
 two encoders of one clip contend, and the join is one more pass), so it is off by default: there, rendering two
 whole clips at once fills the cores instead (generator/pipeline/runners.py). docs/bench.md has the measurements.
+
+The sound is never in the video encode: it is mixed and encoded to AAC on a side thread while the frames encode
+(a 30 s soundtrack costs about 1.4 CPU-s of AAC and 0.4 s of mixing, which used to stand in front of the first
+frame), and the last pass copies both streams into the clip.
 """
 
 from __future__ import annotations
@@ -53,11 +57,16 @@ def choose_encoder(settings: Settings) -> str:
 
 @dataclass(frozen=True)
 class EncodeArgs:
-    """ffmpeg arguments of a clip's encode: the video encoder's, and the output's (audio, container, tags)."""
+    """ffmpeg arguments of a clip's encode: the video encoder's, the audio encoder's, the container's (tags)."""
 
     preset: str  # the encoder's -preset
     video: list[str]
-    output: list[str]
+    audio: list[str]
+    container: list[str]
+
+    @property
+    def output(self) -> list[str]:
+        return [*self.audio, *self.container]
 
     @property
     def all(self) -> list[str]:
@@ -73,9 +82,9 @@ def encode_args(encoder: str, preset: Preset, settings: Settings, aigc_json: str
         name, video = settings.x264_preset, [*video, "-profile:v", "high", "-crf", str(settings.crf), "-bf", "2"]
     if settings.threads:
         video += ["-threads", str(settings.threads)]
-    output = ["-ar", str(preset.audio_rate), "-ac", "2", "-b:a", "160k",
-              "-movflags", "+faststart+use_metadata_tags", "-metadata", f"AIGC={aigc_json}"]
-    return EncodeArgs(name, video, output)
+    audio = ["-ar", str(preset.audio_rate), "-ac", "2", "-b:a", "160k"]
+    container = ["-movflags", "+faststart+use_metadata_tags", "-metadata", f"AIGC={aigc_json}"]
+    return EncodeArgs(name, video, audio, container)
 
 
 def encoder_params(encoder: str, preset: Preset, settings: Settings, aigc_json: str) -> tuple[str, list[str]]:
@@ -106,16 +115,24 @@ def raw_input(width: int, height: int, fps: int) -> list[str]:
     return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
 
 
-def join_chunks(parts: list[Path], soundtrack: Path, args: EncodeArgs, out: Path) -> None:
-    """The chunks joined by stream copy, with the soundtrack encoded and muxed, into OUT (one pass)."""
+def encode_audio(soundtrack: Path, args: EncodeArgs, out: Path) -> Path:
+    """The soundtrack encoded to AAC in its own file (OUT, .m4a), for `join_parts` to copy into the clip."""
+    run_ffmpeg(["ffmpeg", "-y", "-v", "error", "-i", str(soundtrack), "-c:a", "aac", *args.audio, str(out)],
+               "encode the soundtrack")
+    return out
+
+
+def join_parts(parts: list[Path], audio: Path, args: EncodeArgs, out: Path) -> None:
+    """The video parts (one, or the chunks in order) and the encoded audio joined into OUT by stream copy, in the
+    pass that writes the metadata and moves the index to the front."""
     listing = out.with_name(out.name + ".parts.txt")
     # The concat demuxer's list format: one quoted path per line, quotes in the path escaped.
     listing.write_text("".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in parts),
                        encoding="utf-8")
     try:
         run_ffmpeg(["ffmpeg", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                    "-i", str(soundtrack), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac",
-                    *args.output, str(out)], "join the clip's chunks")
+                    "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", *args.container, str(out)],
+                   "join the clip's video and sound")
     finally:
         listing.unlink(missing_ok=True)
 

@@ -4,9 +4,10 @@ The renderer only draws what the edit decided (generator/edit → Timeline). Eac
 per zoom step on a canvas slightly larger than the frame and converted once to YUV 4:2:0 planes; each layer
 (and each frame of its entrance) is drawn once and premultiplied once (see compose.py and yuv.py). The
 per-frame work is a crop of one canvas (two during a transition) and integer alpha blends over the layers'
-small boxes; frames go raw (yuv420p) into ffmpeg, which encodes them, muxes the soundtrack (the voice with the
-edit's sound effects, mixed in sound.py) and writes the AIGC metadata. A long enough clip is encoded in chunks
-at once, each fed by its own compositor, and joined by stream copy (encode.py).
+small boxes; frames go raw (yuv420p) into ffmpeg, which encodes them. Meanwhile a side thread mixes the
+soundtrack (the voice with the edit's sound effects, sound.py) and encodes it to AAC, so neither waits in front
+of the first frame; a last stream-copy pass joins picture and sound and writes the AIGC metadata. A long enough
+clip can be encoded in chunks at once, each fed by its own compositor, joined in that same pass (encode.py).
 Why not MoviePy's writer: it pipes rgb24 (ffmpeg then spends about a third of the encode converting to
 yuv420p) and copies every frame; docs/bench.md has the measurements.
 """
@@ -32,8 +33,9 @@ from generator.video.encode import (
     choose_encoder,
     chunk_ranges,
     encode_args,
+    encode_audio,
     encoder_params,
-    join_chunks,
+    join_parts,
     keyframe_interval,
     nvenc_available,
     raw_input,
@@ -115,61 +117,70 @@ def render_video(
 ) -> Path:
     """Render and encode to `out_path` atomically (temp names in the same folder, then rename).
 
-    Frames are composed in yuv420p and streamed raw into ffmpeg. A clip without a presenter, long enough, is
-    encoded in `settings.render_chunks` chunks at once (generator/video/encode.py), joined by stream copy in
-    the pass that muxes the soundtrack (`audio_path` with the timeline's sound effects, sound.py) and writes
-    the AIGC metadata; otherwise one ffmpeg process does all of it.
+    Frames are composed in yuv420p and streamed raw into ffmpeg: one encode, or, for a clip without a presenter
+    that is long enough, `settings.render_chunks` chunks at once (generator/video/encode.py). While they encode,
+    a side thread mixes the soundtrack (`audio_path` with the timeline's sound effects, sound.py) and encodes
+    it to AAC. A last pass joins the video and the sound by stream copy and writes the AIGC metadata.
 
-    `timings`, when given, is filled with seconds spent: `prepare` (sound mix, layers drawn and converted),
+    `timings`, when given, is filled with seconds spent: `prepare` (until the first encode starts),
     `frames` (composing frames, including each shot's canvas drawn on first use; summed over chunks),
-    `encode_wait` (the rest until the file is written) and `render` (the whole call). The benchmark reads them.
+    `soundtrack` (the side thread's mix and AAC encode), `encode_wait` (the rest until the file is written)
+    and `render` (the whole call). The benchmark reads them.
     """
     stem = f".{out_path.stem}.{os.getpid()}.{threading.get_ident()}"
     tmp = out_path.with_name(f"{stem}.tmp.mp4")
     mixed = out_path.with_name(f"{stem}.tmp.mix.wav")
+    sound = out_path.with_name(f"{stem}.tmp.sound.m4a")
     parts: list[Path] = []
-    try:
-        started = time.perf_counter()
-        soundtrack = mix_soundtrack(audio_path, timeline.sounds, timeline.duration, mixed)
-        if settings.renderer == "moviepy":
+    started = time.perf_counter()
+    if settings.renderer == "moviepy":
+        try:
+            soundtrack = mix_soundtrack(audio_path, timeline.sounds, timeline.duration, mixed)
             return render_video_moviepy(timeline, product, preset, soundtrack, out_path, aigc_json=aigc_json,
                                         host=host, settings=settings)
-        encoder = choose_encoder(settings)
-        args = encode_args(encoder, preset, settings, aigc_json)
-        n_frames = int(round(timeline.duration * timeline.fps))
-        # A presenter's frames come from one engine (a remote one streams them in order): one encode then.
-        wanted = settings.render_chunks if encoder == "libx264" and host is None else 1
-        ranges = chunk_ranges(n_frames, keyframe_interval(preset), wanted)
-        raw = raw_input(timeline.width, timeline.height, timeline.fps)
-        codec = ["-c:v", encoder, "-preset", args.preset, *args.video]
-        prepared = time.perf_counter()
-        spent = [{"frames": 0.0} for _ in ranges]
+        finally:
+            mixed.unlink(missing_ok=True)
+    encoder = choose_encoder(settings)
+    args = encode_args(encoder, preset, settings, aigc_json)
+    n_frames = int(round(timeline.duration * timeline.fps))
+    # A presenter's frames come from one engine (a remote one streams them in order): one encode then.
+    wanted = settings.render_chunks if encoder == "libx264" and host is None else 1
+    ranges = chunk_ranges(n_frames, keyframe_interval(preset), wanted)
+    raw = raw_input(timeline.width, timeline.height, timeline.fps)
+    codec = ["-c:v", encoder, "-preset", args.preset, *args.video]
+    spent = [{"frames": 0.0} for _ in ranges]
+    sound_seconds = [0.0]
+    parts = [out_path.with_name(f"{stem}.tmp.part{k}.mp4") for k in range(len(ranges))]
 
-        def frames(first: int, end: int) -> Iterator[np.ndarray]:
-            make_frame = frame_functions(timeline, product, host)
-            return (make_frame(n / timeline.fps) for n in range(first, end))
+    def frames(first: int, end: int) -> Iterator[np.ndarray]:
+        make_frame = frame_functions(timeline, product, host)
+        return (make_frame(n / timeline.fps) for n in range(first, end))
 
-        if len(ranges) == 1:
-            stream_frames(["ffmpeg", "-y", "-v", "error", *raw, "-i", str(soundtrack), "-map", "0:v:0",
-                           "-map", "1:a:0", *codec, "-c:a", "aac", *args.output, str(tmp)],
-                          frames(0, n_frames), spent[0])
-        else:
-            parts = [out_path.with_name(f"{stem}.part{k}.mp4") for k in range(len(ranges))]
-            with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="chunk") as pool:
-                jobs = [pool.submit(stream_frames, ["ffmpeg", "-y", "-v", "error", *raw, "-an", *codec, str(part)],
-                                    frames(first, end), spent[k])
-                        for k, (part, (first, end)) in enumerate(zip(parts, ranges, strict=True))]
-                for job in jobs:
-                    job.result()
-            join_chunks(parts, soundtrack, args, tmp)
+    def soundtrack() -> Path:
+        begun = time.perf_counter()
+        audio = encode_audio(mix_soundtrack(audio_path, timeline.sounds, timeline.duration, mixed), args, sound)
+        sound_seconds[0] = time.perf_counter() - begun
+        return audio
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(ranges) + 1, thread_name_prefix="encode") as pool:
+            audio = pool.submit(soundtrack)
+            prepared = time.perf_counter()
+            jobs = [pool.submit(stream_frames, ["ffmpeg", "-y", "-v", "error", *raw, "-an", *codec, str(part)],
+                                frames(first, end), spent[k])
+                    for k, (part, (first, end)) in enumerate(zip(parts, ranges, strict=True))]
+            for job in jobs:
+                job.result()
+            join_parts(parts, audio.result(), args, tmp)
         os.replace(tmp, out_path)
     finally:
-        for leftover in (tmp, mixed, *parts):
+        for leftover in (tmp, mixed, sound, *parts):
             leftover.unlink(missing_ok=True)
     if timings is not None:
         done = time.perf_counter()
         composing = sum(s["frames"] for s in spent)
-        timings.update(prepare=prepared - started, frames=composing, render=done - started,
+        timings.update(prepare=prepared - started, frames=composing, soundtrack=sound_seconds[0],
+                       render=done - started,
                        encode_wait=max(0.0, done - prepared - composing / len(ranges)), chunks=len(ranges))
     return out_path
 
