@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from generator.cli.errors import run_guarded
+from generator.cli.errors import leave, run_guarded
 
 app = typer.Typer(
     name="daihuo",
@@ -31,7 +31,11 @@ _register_verbs()
 
 
 def main() -> None:
-    run_guarded(app)
+    try:
+        run_guarded(app)
+    except SystemExit as done:
+        leave(done.code)
+    leave(0)
 
 
 __all__ = ["app", "main"]
