@@ -38,11 +38,17 @@ class Row:
     where: str
 
 
+def is_comment(raw: str) -> bool:
+    """A comment is "#" alone or "# " + text; a line that opens with a hashtag (「#药妆 #医学护肤 敏感肌天菜」,
+    「#告别脚气# 竹炭纤维袜子」) is data, as the blind writers meant it."""
+    return raw.rstrip() == "#" or raw.startswith("# ")
+
+
 def load(name: str) -> list[Row]:
     path = DATA / f"compliance_families_{name}.tsv"
     rows = []
     for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.startswith("#"):
+        if not raw.strip() or is_comment(raw):
             continue
         parts = raw.split("\t")
         assert len(parts) == 3, f"{path.name}:{n}: expected 3 tab-separated columns, got {len(parts)}"
