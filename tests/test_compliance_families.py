@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v7`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v8`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -26,7 +26,8 @@ from generator.compliance.review import review_text
 
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
-ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7")
+ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
+          "heldout_v8")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
@@ -38,11 +39,17 @@ class Row:
     where: str
 
 
+def is_comment(raw: str) -> bool:
+    """A comment is "#" alone or "# " + text; a line that opens with a hashtag (「#药妆 #医学护肤 敏感肌天菜」,
+    「#告别脚气# 竹炭纤维袜子」) is data, as the blind writers meant it."""
+    return raw.rstrip() == "#" or raw.startswith("# ")
+
+
 def load(name: str) -> list[Row]:
     path = DATA / f"compliance_families_{name}.tsv"
     rows = []
     for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.startswith("#"):
+        if not raw.strip() or is_comment(raw):
             continue
         parts = raw.split("\t")
         assert len(parts) == 3, f"{path.name}:{n}: expected 3 tab-separated columns, got {len(parts)}"
@@ -94,15 +101,17 @@ def test_precision_and_recall_per_family(family: str) -> None:
     assert precision >= 0.95 and recall >= 0.95, mine
 
 
-# The latest blind round, scored once at 24198d1 and never used to write a rule: its held-out scores (by article)
-# are the floor, so a later rule change cannot lose what generalised (docs/compliance.md, "The blind round v8").
-HELD_OUT = "heldout_v8"
-HELD_OUT_SCORES = {"disease": (0.900, 0.900), "state": (1.000, 0.923), "cosmetic_medical": (0.857, 0.720),
-                   "special_cosmetic": (0.962, 0.926), "promised": (0.893, 0.714), "health_function": (0.893, 0.926),
-                   "superlative": (0.903, 1.000)}
+# The latest blind round, scored once while held out and never used to write a rule: its held-out scores (by
+# article) are the floor, so a later rule change cannot lose what generalised. v8 became training data
+# (h-recall6); v9 is written blind against the rules after that, and the lead adds its file and scores.
+HELD_OUT = "heldout_v9"
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:
+    if not (DATA / f"compliance_families_{HELD_OUT}.tsv").exists():
+        pytest.skip(f"no blind round {HELD_OUT} yet: tests/data/compliance_families_{HELD_OUT}.tsv is written blind "
+                    "against the current rules and scored once before it binds this test")
     rows = load(HELD_OUT)
     assert HELD_OUT not in ROUNDS, "a round the rules learned from is training data, not held out"
     table, errors = scores(rows)
@@ -110,4 +119,3 @@ def test_the_latest_blind_round_does_not_regress() -> None:
         got_p, got_r, _, _ = table[family]
         mine = [e for e in errors if e.split(":")[0].split()[1] == family]
         assert got_p >= precision - 0.0005 and got_r >= recall - 0.0005, (family, got_p, got_r, mine)
-

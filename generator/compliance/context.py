@@ -36,7 +36,7 @@ QUOTES = {"「": "」", "“": "”", '"': '"', "『": "』", "‘": "’", "'":
 # A negator directly before the term, optionally followed by an auxiliary or "instead of medicine".
 _NEGATED_TAIL = re.compile(
     r"(?:不|不敢|没有?|无法|无须|无需|不用|不需要?|不能|不可|不会|并非|并不|绝不|决不|从不|未|非|别|勿|谈不上|称不上|不属于|不等于|不宜)"
-    r"(?:能够?|可以?|会|用来|用于|具有|具备|具|是|属于|有|宣称|声称|承诺|宣传|讲|说|提|谈|吹|等同于?|代替|替代|取代)?"
+    r"(?:能够?|可以?|会|用来|用于|具有|具备|具|是|属于|有|宣称|声称|承诺|宣传|讲|说|提|谈|吹|叫|算|称为?|做|搞|等同于?|代替|替代|取代)?"
     r"(?:代替|替代|取代)?(?:药物|药品|医疗|医学|医院)?(?:治疗|治愈|医治|根治|预防|缓解)?(?:的)?\s*$"
 )
 # "does not contain / free of" before an ingredient or a condition word.
@@ -46,10 +46,13 @@ _FREE_OF_TAIL = re.compile(
 # Safety advice rather than a claim: 「为了预防过敏，请先试用」「建议…」
 _ADVICE_HEAD = re.compile(r"(?:请|建议|以防|为了|使用前|用前|请先|可先)\S{0,4}$")
 # Distancing: the writer reports someone else's claim in order to reject it.
-_DISTANCING = re.compile(r"号称|所谓|别信|不要信|不信|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱")
+_DISTANCING = re.compile(
+    r"号称|所谓|自称|说自己是|别信|不要信|不信|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱|噱头|智商税|割韭菜|套路|避雷")
 # Someone else's claim reported, then rebutted later in the sentence: 「有粉丝说吃了治好了胃病，这个说法不对」.
-_REPORTED = re.compile(r"(?:有人|有粉丝|粉丝|网上|网友|别人|外面|有的人|有顾客|有买家|买家)(?:说|讲|传|称|问|留言|评论)")
-_REBUTTAL = re.compile(r"说法不对|不对的|(?:是|纯属|都是)?(?:瞎说|胡说|乱说|瞎扯)|不是真的|没有的事|没这回事|不属实|不实|谣言|误会")
+_REPORTED = re.compile(
+    r"(?:有人|有粉丝|粉丝|网上|网友|别人|外面|有的人|有顾客|有买家|买家|谁(?:跟|和|给)(?:你|您))(?:说|讲|传|称|问|留言|评论)")
+_REBUTTAL = re.compile(
+    r"说法不对|不对的|(?:是|纯属|都是)?(?:瞎说|胡说|乱说|瞎扯)|不是真的|没有的事|没这回事|不属实|不实|谣言|误会|忽悠|骗人|骗你|智商税")
 # A quoted word talked about as a word: 「“药妆”这个说法已经不允许用了」「《成语词典》收录“立竿见影”」.
 _ABOUT_THE_WORD = re.compile(r"说法|字眼|用语|词语|词条|成语|收录|释义|(?:两|三|四|几)个字|这个词|这种词|这类词|这些词")
 # The word named as a word, without quotes: 「其实没有药妆这个说法」.
@@ -75,7 +78,8 @@ _WHY = re.compile(r"为什么|为何|为啥")
 _RHETORICAL = re.compile(r"谁还(?:在|会|要|用)|还在为|谁说|谁(?:能|敢|还能)比")
 # The question is answered "no" right away: 「药妆？不，这是普通面霜」「能不能马上白？不能」.
 _ANSWERED_NO = re.compile(
-    r"\s*(?:(?:不是|不能|不会|不行|并不|当然不|没有|不)(?:的|哦|呢|啊)?[，,。.！!]"
+    r"\s*(?:(?:答|回答|主播|客服)[：:]\s*)?"  # 「问：…吗？答：不治病，就是…」
+    r"(?:(?:不是|不能|不会|不行|并不|当然不|没有|不[\u4e00-\u9fff]{0,2}?)(?:的|哦|呢|啊)?[，,。.！!]"
     r"|(?:这个|这|这点)?(?:我|我们)?(?:不敢说|不敢保证|不好说|说不好|不能保证|不确定))")
 
 
@@ -102,9 +106,15 @@ def disclaimed(text: str, start: int) -> bool:
     return bool(_DISCLAIMER.search(text, _left_edge(text, start, CLAUSE_BREAKS), start))
 
 
+# The potential complement denies the verb: 「治不了鼻炎」「根治不了」「去不掉」.
+_CANNOT_CURE = re.compile(r"(?:治|医|防|祛|去|消|除)不(?:了|好|掉|住)")
+
+
 def negated(text: str, start: int) -> bool:
     """The clause denies what follows (不能治疗, 不含激素, 不具有治疗作用), or disclaims it (不敢保证…)."""
     before = text[_left_edge(text, start, CLAUSE_BREAKS):start]
+    if _CANNOT_CURE.search(text, _left_edge(text, start, CLAUSE_BREAKS), start + 3):
+        return True  # 「治不了鼻炎」「根治不了」: the verb's complement denies it
     return disclaimed(text, start) or bool(_NEGATED_TAIL.search(before) or _FREE_OF_TAIL.search(before) or _ADVICE_HEAD.search(before))
 
 

@@ -26,6 +26,7 @@ _CERT = re.compile(r"证书|编号|报告|批准文号|专利号|认证号|注�
 # certificate number itself, not just the words, and only from the sheet (a line cannot vouch for itself).
 _REGISTRATION = re.compile(r"国妆特进?字[gj]?\d{6,}|卫妆准字\d{6,}|(特殊化妆品|注册证|特证)[^\d]{0,8}[gj]\d{8,}")
 
+_NUMBER_IN_LINE = re.compile(r"国妆特进?字[gj]\d{8}")
 
 _CLAUSE_BREAK = re.compile(r"[，。！？；,!?;\n]")
 _SENTENCE_BREAK = re.compile(f"[{re.escape(SENTENCE_BREAKS)}]")  # the sentence the context checks read
@@ -197,7 +198,9 @@ class Matcher:
         if kind is None:
             return False
         if kind == "registration":
-            return any(_REGISTRATION.search(ev) for ev in sheet)
+            # the sheet's certificate, or a complete registration number stated in the line itself (国妆特字
+            # G20230456: a number anyone can look up on NMPA's register; the bare words 特证/注册证 do not count)
+            return any(_REGISTRATION.search(ev) for ev in sheet) or bool(_NUMBER_IN_LINE.search(evidence[-1]))
         key = compact_text(hit.key) if hit.view == "compact" else hit.key.replace(" ", "")
         for ev in evidence:
             if key not in ev:
