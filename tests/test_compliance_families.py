@@ -101,11 +101,14 @@ def test_precision_and_recall_per_family(family: str) -> None:
     assert precision >= 0.95 and recall >= 0.95, mine
 
 
-# The latest blind round, scored once while held out and never used to write a rule: its held-out scores (by
-# article) are the floor, so a later rule change cannot lose what generalised. v8 became training data
-# (h-recall6); v9 is written blind against the rules after that, and the lead adds its file and scores.
+# The latest blind round, never used to write a rule: its held-out scores (by article) are the floor, so a later
+# rule change cannot lose what generalised. v9 was written blind while v8 was being learned (h-recall6) and scored
+# on the rules after it, at 249f6bc (docs/compliance.md, "The blind round v9").
 HELD_OUT = "heldout_v9"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
+    "disease": (0.818, 0.947), "state": (1.000, 0.839), "cosmetic_medical": (1.000, 0.818),
+    "special_cosmetic": (0.967, 0.935), "promised": (0.969, 0.721), "health_function": (1.000, 0.875),
+    "superlative": (0.943, 1.000)}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:
