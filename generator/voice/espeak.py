@@ -15,6 +15,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import os
+import queue
 import subprocess
 import sys
 import threading
@@ -140,24 +142,32 @@ def word_times(text: str, events: list[tuple[int, int, int]], audio: np.ndarray,
 
 
 class _Server:
-    """The helper process (started on the first line spoken, once per process) and its request lock."""
+    """One helper process (started on first use, restarted if it died) and its request lock."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.proc: subprocess.Popen[str] | None = None
+        self.ready = False  # its hello line has been read
+
+    def spawn(self) -> None:
+        """Start the process if it is not running; its start-up (Python, libespeak-ng) goes on without us."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen([sys.executable, "-m", "generator.voice.espeak_server"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                         encoding="utf-8", cwd=_PACKAGE_ROOT,
+                                         # one thread, so forking it per line is safe
+                                         env=child_environment(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"))
+            self.ready = False
 
     def ask(self, request: dict) -> dict:  # type: ignore[type-arg]
         with self.lock:
-            if self.proc is None or self.proc.poll() is not None:
-                self.proc = subprocess.Popen([sys.executable, "-m", "generator.voice.espeak_server"],
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                             encoding="utf-8", cwd=_PACKAGE_ROOT,
-                                             # one thread, so forking it per line is safe
-                                             env=child_environment(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"))
+            self.spawn()
+            if not self.ready:
                 hello = json.loads(self.proc.stdout.readline() or '{"ok": false, "error": "no answer"}')  # type: ignore[union-attr]
                 if not hello.get("ok"):
                     self.proc = None
                     raise EspeakError(f"espeak-ng did not start: {hello.get('error')}")
+                self.ready = True
             self.proc.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")  # type: ignore[union-attr]
             self.proc.stdin.flush()  # type: ignore[union-attr]
             answer = self.proc.stdout.readline()  # type: ignore[union-attr]
@@ -166,9 +176,34 @@ class _Server:
         return json.loads(answer)
 
 
+class _Servers:
+    """Up to one helper per core, so a script's lines (spoken several at once, generator/voice/track.py) are
+    synthesised side by side rather than queued behind one process. Every helper speaks each line from the same
+    pristine state, so which helper speaks a line changes nothing in its samples."""
+
+    def __init__(self, count: int) -> None:
+        self.all = [_Server() for _ in range(max(1, count))]
+        self.idle: queue.SimpleQueue[_Server] = queue.SimpleQueue()
+        for server in self.all:
+            self.idle.put(server)
+        self.started = False
+
+    def ask(self, request: dict) -> dict:  # type: ignore[type-arg]
+        if not self.started:  # the first line starts every helper at once: the others are up when lines come
+            self.started = True
+            for server in self.all:
+                with server.lock:
+                    server.spawn()
+        server = self.idle.get()
+        try:
+            return server.ask(request)
+        finally:
+            self.idle.put(server)
+
+
 @cache
-def _server() -> _Server:
-    return _Server()
+def _server() -> _Servers:
+    return _Servers(min(2, os.cpu_count() or 1))
 
 
 class EspeakVoice:
