@@ -18,6 +18,7 @@ frame), and the last pass copies both streams into the clip.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import shutil
 import subprocess
@@ -139,9 +140,18 @@ def join_parts(parts: list[Path], audio: Path, args: EncodeArgs, out: Path) -> N
 
 def run_ffmpeg(cmd: list[str], what: str) -> None:
     proc = subprocess.run(cmd, capture_output=True, timeout=600)
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip()[-2000:]
-        raise RuntimeError(f"ffmpeg failed to {what} (exit {proc.returncode}): {message or 'no message'}")
+    check_ffmpeg(proc.returncode, proc.stderr.decode("utf-8", "replace"), what)
+
+
+def check_ffmpeg(code: int, stderr: str, what: str, error: type[Exception] = RuntimeError) -> None:
+    """Raise ERROR when an ffmpeg run failed. ffmpeg 5.1 can exit 0 after it failed to finish its file ("Error
+    writing trailer", "Error closing file": a full disk while the index is written), so those count as failures
+    too, and a full disk is said as one (OSError ENOSPC), whatever the exit status."""
+    if "No space left on device" in stderr:
+        raise OSError(errno.ENOSPC, f"No space left on device (ffmpeg, trying to {what})")
+    if code != 0 or "Error writing trailer" in stderr or "Error closing file" in stderr:
+        message = stderr.strip()[-2000:]
+        raise error(f"ffmpeg failed to {what} (exit {code}): {message or 'no message'}")
 
 
 def stream_frames(cmd: list[str], frames: Iterator[np.ndarray], spent: dict[str, float]) -> None:
@@ -167,10 +177,8 @@ def stream_frames(cmd: list[str], frames: Iterator[np.ndarray], spent: dict[str,
             if not proc.stdin.closed and proc.poll() is None:
                 proc.kill()  # the frames failed (an exception): do not leave ffmpeg waiting for more
             code = proc.wait()
-        if code != 0:
-            errors.seek(0)
-            message = errors.read().decode("utf-8", "replace").strip()[-2000:]
-            raise RuntimeError(f"ffmpeg failed to encode the clip (exit {code}): {message or 'no message'}")
+        errors.seek(0)
+        check_ffmpeg(code, errors.read().decode("utf-8", "replace"), "encode the clip")
 
 
 def _widen_pipe(fd: int) -> None:

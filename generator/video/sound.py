@@ -16,6 +16,7 @@ import numpy as np
 
 from generator.errors import DaihuoError
 from generator.models import SoundCue
+from generator.video.encode import check_ffmpeg
 from generator.video.sfx import RATE, sound
 
 TARGET_LUFS = -16.0
@@ -94,5 +95,4 @@ def _write(path: Path, mix: np.ndarray) -> None:
     pcm = (np.clip(mix, -1, 1) * 32767).astype("<i2")
     proc = subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ac", "2", "-ar", str(RATE), "-i", "-",
                            "-c:a", "pcm_s16le", str(path)], input=pcm.tobytes(), capture_output=True, timeout=300)
-    if proc.returncode != 0:
-        raise SoundError(f"could not write the soundtrack {path}: {proc.stderr.decode(errors='replace').strip()[-300:]}")
+    check_ffmpeg(proc.returncode, proc.stderr.decode(errors="replace"), f"write the soundtrack {path.name}", SoundError)

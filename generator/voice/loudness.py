@@ -71,8 +71,9 @@ def _summary(log: str) -> tuple[float, float]:
 def _ffmpeg(args: list[str]) -> str:
     proc = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-y", *args], capture_output=True, text=True,
                           timeout=300)
-    if proc.returncode != 0:
-        if "No space left on device" in proc.stderr:  # said before the meter's summary, not in the tail
-            raise OSError(errno.ENOSPC, "No space left on device (ffmpeg, writing the voice track)")
+    if "No space left on device" in proc.stderr:  # said before the meter's summary, not in the tail
+        raise OSError(errno.ENOSPC, "No space left on device (ffmpeg, writing the voice track)")
+    # ffmpeg 5.1 can exit 0 when it could not finish writing its file: that is a failure too
+    if proc.returncode != 0 or "Error writing trailer" in proc.stderr or "Error closing file" in proc.stderr:
         raise LoudnessError(f"ffmpeg failed: {proc.stderr.strip()[-300:]}")
     return proc.stderr

@@ -88,10 +88,12 @@ def speak_script(
     speech = np.concatenate(pieces)
     mix = speech if music is None else speech + _ducked_music(music, timings, len(speech))
     raw = work_dir / "voice.raw.wav"
-    _write_wav(raw, mix)
     out = work_dir / "voice.wav"
-    lufs = normalise_loudness(raw, out)
-    raw.unlink(missing_ok=True)
+    try:
+        _write_wav(raw, mix)
+        lufs = normalise_loudness(raw, out)
+    finally:  # a full disk or a failed meter must not leave the unmastered mix behind
+        raw.unlink(missing_ok=True)
     return VoiceTrack(
         path=str(out), duration=round(len(speech) / RATE, 3), lines=timings,
         engine=_label([s.engine for s in spoken], getattr(engine, "engine", engine.name)),
