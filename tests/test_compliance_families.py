@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v8`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v9`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -27,7 +27,7 @@ from generator.compliance.review import review_text
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
-          "heldout_v8")
+          "heldout_v8", "heldout_v9")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
@@ -102,13 +102,10 @@ def test_precision_and_recall_per_family(family: str) -> None:
 
 
 # The latest blind round, never used to write a rule: its held-out scores (by article) are the floor, so a later
-# rule change cannot lose what generalised. v9 was written blind while v8 was being learned (h-recall6) and scored
-# on the rules after it, at 249f6bc (docs/compliance.md, "The blind round v9").
-HELD_OUT = "heldout_v9"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
-    "disease": (0.818, 0.947), "state": (1.000, 0.839), "cosmetic_medical": (1.000, 0.818),
-    "special_cosmetic": (0.967, 0.935), "promised": (0.969, 0.721), "health_function": (1.000, 0.875),
-    "superlative": (0.943, 1.000)}
+# rule change cannot lose what generalised. v9 became training data in h-recall7; v10 is written blind against the
+# rules after it and binds this test once its file exists and its scores are recorded here.
+HELD_OUT = "heldout_v10"
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:
