@@ -62,6 +62,21 @@ def test_lint_sheet_lists_findings_by_row_and_column_and_fails_on_block() -> Non
     assert "3 row(s)" in out and "blocking" in out
 
 
+def test_lint_sheet_lists_rows_that_cannot_be_made(tmp_path: Path) -> None:
+    """The pre-check says what `daihuo make` would skip (a price that is not a number, an empty name), by row and
+    field, next to the claims; such a row fails the pre-check even when no claim blocks."""
+    sheet = tmp_path / "rows.csv"
+    sheet.write_text("商品名称,价格,卖点\n保温杯,abc,保温12小时\n,39,轻便好带\n陶瓷碗,29,微波炉可用\n", encoding="utf-8")
+    result = runner.invoke(app, ["lint", str(sheet)])
+    out = " ".join(result.stdout.split())
+    assert result.exit_code == 1, out
+    assert "row error:" in out and "row 2, field '价格': 'abc' is not a number" in out
+    assert "row 3, field '商品名称'" in out and "2 row error(s)" in out
+    data = json.loads(runner.invoke(app, ["lint", "--json", str(sheet)]).stdout)
+    assert [(e["row"], e["field"]) for e in data["row_errors"]] == [(2, "价格"), (3, "商品名称")]
+    assert data["blocking"] == 0
+
+
 def test_lint_sheet_json_and_clean_sheet(tmp_path: Path) -> None:
     result = runner.invoke(app, ["lint", "--json", str(EXAMPLES / "banned_claims.csv")])
     data = json.loads(result.stdout)

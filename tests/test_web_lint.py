@@ -72,3 +72,23 @@ def test_the_page_shows_the_findings_when_a_sheet_is_chosen(server: str, tmp_pat
         page.locator("#lint-box").screenshot(path=str(shot))
         browser.close()
     assert shot.stat().st_size > 5_000
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make test-setup)")
+def test_the_page_lists_rows_that_cannot_be_made(server: str, tmp_path: Path) -> None:
+    """A row `make` would skip (a price that is not a number) is shown by row and field before anything renders."""
+    sheet = tmp_path / "rows.csv"
+    sheet.write_text("商品名称,价格,卖点\n保温杯,abc,保温12小时\n陶瓷碗,29,微波炉可用\n", encoding="utf-8")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport=PHONE, is_mobile=True, locale="zh-CN")
+        page.goto(server + "/")
+        page.wait_for_selector("input[name=platform][value=douyin]")
+        page.fill("#api-key", KEY)
+        page.click("#save-key")
+        page.set_input_files("#sheet", str(sheet))
+        page.wait_for_selector("#lint-findings li.row-error", timeout=30_000)
+        items = page.locator("#lint-findings li.row-error").all_inner_texts()
+        assert items == ["row 2, 价格: 'abc' is not a number — " + items[0].split(" — ", 1)[1]], items
+        assert "无法生成" in page.inner_text("#lint-summary")
+        browser.close()

@@ -58,20 +58,24 @@ def _lint_sheet(path: Path, as_json: bool) -> None:
     except SheetError as exc:
         Console(stderr=True).print(f"[red]sheet error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
+    failed = bool(result.blocking or result.row_errors)  # a row that cannot be made fails the pre-check too
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
-        raise typer.Exit(1 if result.blocking else 0)
+        raise typer.Exit(1 if failed else 0)
     console = Console()
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
+    for err in result.row_errors:
+        console.print(f"[red]row error:[/] {escape(str(err))}", soft_wrap=True)
     for f in result.findings:
         style = SEVERITY_STYLE.get(f.severity, "bold")
         console.print(f"[{style}]{f.severity:6}[/] {escape(f.line())}", soft_wrap=True)
     review = sum(1 for f in result.findings if f.severity == "review")
-    console.print(f"[{'red' if result.blocking else 'green'}]{result.source}: {result.rows} row(s), {result.cells} "
+    errors = f", {len(result.row_errors)} row error(s)" if result.row_errors else ""
+    console.print(f"[{'red' if failed else 'green'}]{result.source}: {result.rows} row(s), {result.cells} "
                   f"text cell(s) reviewed; {len(result.findings)} finding(s), {result.blocking} blocking, "
-                  f"{review} to check[/]")
-    raise typer.Exit(1 if result.blocking else 0)
+                  f"{review} to check{errors}[/]")
+    raise typer.Exit(1 if failed else 0)
 
 
 def lint_cmd(
@@ -84,7 +88,8 @@ def lint_cmd(
     """Review a product sheet cell by cell, or plain text line by line, against the advertising-law rules.
 
     Sheet findings read: row 4, 卖点: "三天根治痘痘" — 广告法第十七条 疾病当作功效「根治痘痘」; rewrite: …
-    Exit 0 when nothing blocks, 1 when a finding blocks, 2 when the file cannot be read.
+    Rows that cannot become a product (a price that is not a number, an empty name) are listed too.
+    Exit 0 when nothing blocks, 1 when a finding blocks or a row cannot be made, 2 when the file cannot be read.
     """
     from generator.compliance.review import review_text
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from generator.compliance.matcher import Evidence, matcher_for_category
 from generator.compliance.review import fix_text, product_findings
+from generator.models import RowError
 from generator.settings import SheetLimits
 
 # Columns that hold codes, numbers or file names rather than claims.
@@ -63,6 +64,8 @@ class SheetLint(BaseModel):
     cells: int = 0
     findings: list[CellFinding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="rows or columns that could not be reviewed")
+    row_errors: list[RowError] = Field(default_factory=list, description="rows that cannot become a product (a "
+                                       "price that is not a number, an empty name): `daihuo make` would skip them")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -101,10 +104,15 @@ def lint_table(table: Any, *, limits: SheetLimits | None = None) -> SheetLint:
     except SheetError:
         mapping = {}  # no sku/title column: still review the text, every row with the general rules
         result.notes.append(f"{table.source}: no product code or name column; reviewed with the general rules")
-    try:
-        products = {p.row: p for p in parse_table(table, limits=limits or SheetLimits()).products} if mapping else {}
-    except SheetError:
-        products = {}
+    products = {}
+    if mapping:
+        try:
+            parsed = parse_table(table, limits=limits or SheetLimits())
+        except SheetError:
+            pass
+        else:
+            products = {p.row: p for p in parsed.products}
+            result.row_errors = list(parsed.errors)
     sheet_fields = fields_of(table.headers, mapping)
     for raw in table.rows:
         header_of = fields_of(raw.cells, mapping) if table.items else sheet_fields

@@ -138,11 +138,21 @@ async function precheck() {
     return;
   }
   const review = result.findings.filter((f) => f.severity === "review").length;
-  $("lint-summary").textContent = result.findings.length
+  const rowErrors = result.row_errors || [];
+  $("lint-summary").textContent = (result.findings.length
     ? `${result.rows} 行，${result.findings.length} 处问题（${result.blocking} 处禁止，${review} 处需核实）。生成时将按“自动改写”处理。` +
       ` ${result.findings.length} finding(s), ${result.blocking} blocking: they are rewritten when you generate.`
-    : `${result.rows} 行，未发现问题 · ${result.cells} cells checked, nothing found`;
+    : `${result.rows} 行，未发现问题 · ${result.cells} cells checked, nothing found`) +
+    (rowErrors.length ? ` ${rowErrors.length} 行无法生成 / ${rowErrors.length} row(s) cannot be made — fix them first.` : "");
   box.dataset.blocking = String(result.blocking);
+  box.dataset.rowErrors = String(rowErrors.length);
+  for (const e of rowErrors) {  // rows `make` would skip: a price that is not a number, an empty name
+    const li = document.createElement("li");
+    li.className = "finding block row-error";
+    li.dataset.row = String(e.row);
+    li.textContent = `row ${e.row}, ${e.field}: ${e.problem} — ${e.fix}`;
+    $("lint-findings").appendChild(li);
+  }
   for (const f of result.findings) {
     const li = document.createElement("li");
     li.className = `finding ${f.severity}`;
