@@ -34,6 +34,8 @@ MAX_CONTEXT = 6  # Hanzi read on each side of a latin run
 MAX_INITIALS = 2  # letters of a run read as initials (m白, q斑)
 MAX_SEGMENTATIONS = 8
 _LATIN_RUN = re.compile(r"[a-z]+")
+# a reading stays inside one phrase: 「尺码是S，最大到3XL」 must not read 是S，最 as 史上最
+_PHRASE_BREAK = re.compile(r"[，。！？；、,!?;：:\n…~～（）()【】\[\]《》「」“”\"'#]")
 # pypinyin's syllables for interjections (呣 m, 嗯 n/ng, 哼 hng): a letter m or n is an initial, not a syllable
 _NOT_SYLLABLES = {"m", "n", "ng", "hm", "hng", "ê"}
 
@@ -45,6 +47,7 @@ class Reading:
     start: int
     end: int
     hidden: str
+    spelled: tuple[int, int]  # the characters of `hidden` the latin letters stand for (hidden[a:b])
 
 
 @lru_cache(maxsize=1)
@@ -130,9 +133,11 @@ class DodgeReader:
                         if a + b == 0 or not MIN_WORD <= a + len(pieces) + b <= MAX_WORD:
                             continue
                         hanzi_left, hanzi_right = left[len(left) - a:], right[:b]
+                        start, end = view.span(p - a, q + b)
+                        if _PHRASE_BREAK.search(norm.original, start, end):
+                            continue
                         for word in self._spelled(hanzi_left, pieces, hanzi_right):
-                            start, end = view.span(p - a, q + b)
-                            out.setdefault((start, end, word), Reading(start, end, word))
+                            out.setdefault((start, end, word), Reading(start, end, word, (a, a + len(pieces))))
         return sorted(out.values(), key=lambda r: (r.start, -(r.end - r.start), r.hidden))
 
     def _spelled(self, left: str, pieces: tuple[tuple[str, bool], ...], right: str) -> list[str]:

@@ -233,8 +233,11 @@ class Matcher:
             decoded = text[:reading.start] + reading.hidden + text[reading.end:]
             word_end = reading.start + len(reading.hidden)
             shift = (reading.end - reading.start) - len(reading.hidden)
+            # a finding must rest on a character the letters stand for: 「尺码最小S」 must not become 最小时 and then
+            # lose the size-spec allowance that the written Hanzi had
+            spelled_start, spelled_end = (reading.start + k for k in reading.spelled)
             for h in self.find(decoded, evidence, read_dodges=False):
-                if h.end <= reading.start or h.start >= word_end:
+                if h.end <= spelled_start or h.start >= spelled_end:
                     continue
                 start = min(h.start, reading.start)
                 end = reading.end if h.end <= word_end else h.end + shift
