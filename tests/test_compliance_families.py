@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v9`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v10`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -27,7 +27,7 @@ from generator.compliance.review import review_text
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
-          "heldout_v8", "heldout_v9")
+          "heldout_v8", "heldout_v9", "heldout_v10")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
@@ -102,13 +102,10 @@ def test_precision_and_recall_per_family(family: str) -> None:
 
 
 # The latest blind round, never used to write a rule: its held-out scores (by article) are the floor, so a later
-# rule change cannot lose what generalised. v10 was written blind while v9 was being learned (h-recall7) and scored
-# on the rules after it, at 4aedf1a (docs/compliance.md, "The blind round v10").
-HELD_OUT = "heldout_v10"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
-    "disease": (0.864, 0.792), "state": (1.000, 0.844), "cosmetic_medical": (0.909, 0.714),
-    "special_cosmetic": (0.964, 0.871), "promised": (0.973, 0.837), "health_function": (0.969, 0.756),
-    "superlative": (0.892, 0.971)}
+# rule change cannot lose what generalised. v10 (scored at 4aedf1a, docs/compliance.md "The blind round v10") is
+# training data since h-recall8; v11 is being written blind against the rules after it and has no scores yet.
+HELD_OUT = "heldout_v11"
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:

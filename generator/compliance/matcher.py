@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from generator.compliance.context import SENTENCE_BREAKS, cleared_by_context
+from generator.compliance.dodges import DodgeReader, has_mixed_latin, pattern_words
 from generator.compliance.lexicon import Fix, Rule, RuleSet, Term, ViewName, select_rulesets
 from generator.compliance.normalize import Normalized, View, compact_text, is_cjk, normalize
 from generator.models import Finding
@@ -45,6 +46,7 @@ class Hit:
     fix: Fix
     priority: int  # 0: a category rule set, 1: always-on rule sets (the more specific rule wins)
     view: ViewName
+    hidden: str = ""  # the word a filter dodge spells (「jiang糖」 → 降糖), dodges.py
 
     @property
     def english(self) -> bool:
@@ -61,7 +63,9 @@ class Hit:
         return Finding(
             term=self.term, rule=self.rule.key, category=self.rule.category, severity=self.rule.severity,
             start=self.start, end=self.end, suggestion=self.suggestion(), where=where,
-            reason=self.rule.reason, basis=self.rule.basis, advice=self.rule.advice,
+            reason=(f"「{self.term}」读作「{self.hidden}」（拼音或字母规避审核，按原词审核）。{self.rule.reason}"
+                    if self.hidden else self.rule.reason),
+            basis=self.rule.basis, advice=self.rule.advice,
         )
 
 
@@ -211,10 +215,37 @@ class Matcher:
                 return True
         return False
 
-    def find(self, text: str, evidence: Evidence | None = None) -> list[Hit]:
+    def find(self, text: str, evidence: Evidence | None = None, *, read_dodges: bool = True) -> list[Hit]:
         if not text.strip():
             return []
         norm = normalize(text)
+        hits = self._find_in(text, norm, evidence)
+        if not read_dodges or not has_mixed_latin(norm):
+            return hits
+        dodged = self._dodged_hits(text, norm, evidence)
+        return _resolve_overlaps(hits + dodged) if dodged else hits
+
+    def _dodged_hits(self, text: str, norm: Normalized, evidence: Evidence | None) -> list[Hit]:
+        """Findings on the word a filter dodge hides: the word is put in place of the dodged span and the text is
+        checked again; only findings that touch the word are kept, on the span the merchant wrote."""
+        found: list[Hit] = []
+        for reading in _dodge_reader().readings(norm):
+            decoded = text[:reading.start] + reading.hidden + text[reading.end:]
+            word_end = reading.start + len(reading.hidden)
+            shift = (reading.end - reading.start) - len(reading.hidden)
+            # a finding must rest on a character the letters stand for: 「尺码最小S」 must not become 最小时 and then
+            # lose the size-spec allowance that the written Hanzi had
+            spelled_start, spelled_end = (reading.start + k for k in reading.spelled)
+            for h in self.find(decoded, evidence, read_dodges=False):
+                if h.end <= spelled_start or h.start >= spelled_end:
+                    continue
+                start = min(h.start, reading.start)
+                end = reading.end if h.end <= word_end else h.end + shift
+                found.append(Hit(h.rule, start, end, text[start:end], h.key, h.replace, h.fix, h.priority, h.view,
+                                 hidden=reading.hidden))
+        return found
+
+    def _find_in(self, text: str, norm: Normalized, evidence: Evidence | None) -> list[Hit]:
         hits = self._literal_hits(norm.compact, "compact") + self._literal_hits(norm.words, "words")
         hits += self._pattern_hits(norm)
         if not hits:
@@ -243,7 +274,7 @@ class Matcher:
         return [
             Hit(h.rule, h.start, h.end, text[h.start:h.end], h.key,
                 tuple(h.rule.replace_zh) if chinese and h.view == "words" and h.rule.replace_zh and h.fix == "replace"
-                else h.replace, h.fix, h.priority, h.view)
+                else h.replace, h.fix, h.priority, h.view, h.hidden)
             for h in _resolve_overlaps(kept)
         ]
 
@@ -287,6 +318,22 @@ def _tokenizer():
                 if term.view == "compact" and len(term.key) > 1 and all(is_cjk(c) for c in term.key):
                     tok.add_word(term.key)
     return tok
+
+
+@lru_cache(maxsize=1)
+def _dodge_reader() -> DodgeReader:
+    """One phonetic index for the process, over every rule set's vocabulary (literal Chinese terms and the words
+    the patterns spell); the category's own matcher then decides whether a reading is a claim."""
+    from generator.compliance.lexicon import default_rulesets
+
+    vocabulary: set[str] = set()
+    for s in default_rulesets():
+        for rule in s.rules:
+            vocabulary.update(t.key for t in rule.terms if t.view == "compact")
+            for pat in rule.patterns:
+                if pat.view == "compact":
+                    vocabulary |= pattern_words(pat.regex)
+    return DodgeReader(vocabulary)
 
 
 @lru_cache(maxsize=64)
