@@ -7,6 +7,7 @@ tokenizer that knows our terms) and cached, because the pipeline reviews every l
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -320,10 +321,19 @@ def _tokenizer():
     return tok
 
 
-@lru_cache(maxsize=1)
+_BUILDING_DODGES = threading.Lock()  # reviews on several threads (the API) build the index once, not each
+
+
 def _dodge_reader() -> DodgeReader:
+    with _BUILDING_DODGES:
+        return _build_dodge_reader()
+
+
+@lru_cache(maxsize=1)
+def _build_dodge_reader() -> DodgeReader:
     """One phonetic index for the process, over every rule set's vocabulary (literal Chinese terms and the words
-    the patterns spell); the category's own matcher then decides whether a reading is a claim."""
+    the patterns spell); the category's own matcher then decides whether a reading is a claim. Built on the first
+    line that mixes latin letters with Hanzi (about 0.5 s), never for text without them."""
     from generator.compliance.lexicon import default_rulesets
 
     vocabulary: set[str] = set()
