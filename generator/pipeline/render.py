@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +101,11 @@ def render_platform(
     directory.mkdir(parents=True, exist_ok=True)
     qc_path(directory, platform).unlink(missing_ok=True)  # it spoke of the clip about to be replaced
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cover") as side:
-        cover = side.submit(render_cover, shown, script, preset, paths["cover"], aigc_json)  # beside the encode
-        render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
-                     settings=engines.render)
-        cover.result()
+    render_video(timeline, shown, preset, Path(voice.path), paths["video"], aigc_json=aigc_json, host=host,
+                 settings=engines.render)
+    # After the encode, not beside it: drawn beside it, the cover saved 0.1 s a clip and cost 95 MB of peak memory
+    # with two clips rendering at once (measured), and a render process stays under 1 GB.
+    render_cover(shown, script, preset, paths["cover"], aigc_json)
     write_text_atomic(paths["srt"], to_srt(voice.lines))
     write_text_atomic(paths["vtt"], to_vtt(voice.lines))
     probe = summarize(paths["video"])

@@ -162,14 +162,20 @@ def render_video(
         sound_seconds[0] = time.perf_counter() - begun
         return audio
 
+    def encode(k: int) -> None:
+        first, end = ranges[k]
+        stream_frames(["ffmpeg", "-y", "-v", "error", *raw, "-an", *codec, str(parts[k])], frames(first, end), spent[k])
+
     try:
-        with ThreadPoolExecutor(max_workers=len(ranges) + 1, thread_name_prefix="encode") as pool:
+        with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="encode") as pool:
             audio = pool.submit(soundtrack)
             prepared = time.perf_counter()
-            jobs = [pool.submit(stream_frames, ["ffmpeg", "-y", "-v", "error", *raw, "-an", *codec, str(part)],
-                                frames(first, end), spent[k])
-                    for k, (part, (first, end)) in enumerate(zip(parts, ranges, strict=True))]
-            for job in jobs:
+            others = [pool.submit(encode, k) for k in range(1, len(ranges))]
+            # The first (or only) range is composed on this thread, the one the runner keeps for renders: frames
+            # composed on a fresh thread per clip spread the allocator's free memory over new arenas (+190 MB RSS
+            # over a batch, measured), this thread reuses its own.
+            encode(0)
+            for job in others:
                 job.result()
             join_parts(parts, audio.result(), args, tmp)
         os.replace(tmp, out_path)
