@@ -18,7 +18,6 @@ frame), and the last pass copies both streams into the clip.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import shutil
 import subprocess
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.ffmpeg_errors import check_ffmpeg
 from generator.platforms import Preset
 from generator.settings import Settings
 from generator.video.yuv import COLOR_TAGS
@@ -141,17 +141,6 @@ def join_parts(parts: list[Path], audio: Path, args: EncodeArgs, out: Path) -> N
 def run_ffmpeg(cmd: list[str], what: str) -> None:
     proc = subprocess.run(cmd, capture_output=True, timeout=600)
     check_ffmpeg(proc.returncode, proc.stderr.decode("utf-8", "replace"), what)
-
-
-def check_ffmpeg(code: int, stderr: str, what: str, error: type[Exception] = RuntimeError) -> None:
-    """Raise ERROR when an ffmpeg run failed. ffmpeg 5.1 can exit 0 after it failed to finish its file ("Error
-    writing trailer", "Error closing file": a full disk while the index is written), so those count as failures
-    too, and a full disk is said as one (OSError ENOSPC), whatever the exit status."""
-    if "No space left on device" in stderr:
-        raise OSError(errno.ENOSPC, f"No space left on device (ffmpeg, trying to {what})")
-    if code != 0 or "Error writing trailer" in stderr or "Error closing file" in stderr:
-        message = stderr.strip()[-2000:]
-        raise error(f"ffmpeg failed to {what} (exit {code}): {message or 'no message'}")
 
 
 def stream_frames(cmd: list[str], frames: Iterator[np.ndarray], spent: dict[str, float]) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from generator.errors import DaihuoError
+from generator.ffmpeg_errors import check_ffmpeg
 from generator.models import SoundCue
-from generator.video.encode import check_ffmpeg
 from generator.video.sfx import RATE, sound
 
 TARGET_LUFS = -16.0

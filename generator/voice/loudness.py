@@ -9,13 +9,13 @@ detector (about 0.7 s per run on a 30 s track here); the meter alone costs a fra
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import subprocess
 from pathlib import Path
 
 from generator.errors import DaihuoError
+from generator.ffmpeg_errors import check_ffmpeg
 
 TARGET_LUFS = -16.0
 TRUE_PEAK_DB = -1.5
@@ -71,9 +71,5 @@ def _summary(log: str) -> tuple[float, float]:
 def _ffmpeg(args: list[str]) -> str:
     proc = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-y", *args], capture_output=True, text=True,
                           timeout=300)
-    if "No space left on device" in proc.stderr:  # said before the meter's summary, not in the tail
-        raise OSError(errno.ENOSPC, "No space left on device (ffmpeg, writing the voice track)")
-    # ffmpeg 5.1 can exit 0 when it could not finish writing its file: that is a failure too
-    if proc.returncode != 0 or "Error writing trailer" in proc.stderr or "Error closing file" in proc.stderr:
-        raise LoudnessError(f"ffmpeg failed: {proc.stderr.strip()[-300:]}")
+    check_ffmpeg(proc.returncode, proc.stderr, "measure or write the voice track", LoudnessError)
     return proc.stderr
