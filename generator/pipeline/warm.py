@@ -1,7 +1,7 @@
 """Start-up work taken off the critical path of a job's first clip.
 
-While the io thread writes and speaks the first variant, the thread that will render it has nothing to do; it
-fills the process-wide caches that the first clip would otherwise fill one after another before its first
+While the io thread writes and speaks the first variant, the main thread has nothing to do until the first
+clip renders; it fills the process-wide caches that the first clip would otherwise fill one after another before its first
 frame: the compliance rule sets (compiled while the script is written, so the review that follows finds them),
 the music bed, the render and edit modules, the fonts' character maps. Later clips find them filled, as
 they always did. Nothing here changes an output; a failure is left for the step that needs the part to report.
