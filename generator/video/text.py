@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from generator.errors import DaihuoError
 from generator.settings import ASSETS_DIR
+from generator.video.cmap import covered_codepoints
 from generator.yamlfile import load_yaml
 
 
@@ -42,8 +42,7 @@ def _find(face_key: str) -> Face:
 
 @cache
 def _cmap(face: Face) -> frozenset[int]:
-    font = TTCollection(face.path).fonts[face.index] if face.path.endswith(".ttc") else TTFont(face.path, lazy=True)
-    return frozenset(font.getBestCmap().keys())
+    return covered_codepoints(face.path, face.index)
 
 
 @cache
@@ -63,7 +62,7 @@ def chain(language: str, family: str = "sans") -> tuple[Face, ...]:
 
 
 def preload_faces(language: str) -> None:
-    """Read every face `language` may draw with (the character maps take ~0.1 s a font), ahead of the first text."""
+    """Read every face `language` may draw with (a few ms a face since generator/video/cmap.py), ahead of the first text."""
     for family in ("sans", *_config().get("families", {})):
         try:
             faces = chain(language, family)
