@@ -186,15 +186,21 @@ def rate_of(rate: float | None, language: str) -> SpeechTiming:
 def measure_rate(engine: VoiceEngine, language: str, *, speed: float = 1.0) -> float:
     """Speak the calibration lines with `engine` and count units per voiced second, trimmed exactly as the
     track trims a line (so the prediction and the track agree on what a second of speech is)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from generator.voice.audio import read_mono, trim_silence
 
     texts = CALIBRATION.get(language, CALIBRATION["en"])
-    voiced = 0.0
-    with tempfile.TemporaryDirectory(prefix="daihuo-rate-") as tmp:
-        for i, text in enumerate(texts):
-            spoken = engine.speak(text, language, Path(tmp) / f"cal{i}.wav", speed=speed)  # type: ignore[arg-type]
-            audio, rate = read_mono(Path(spoken.path))
-            trimmed, _ = trim_silence(audio, rate)
-            voiced += max(len(trimmed) / rate - 2 * EDGE_PAD, 0.05)
+
+    def voiced(tmp: str, i: int) -> float:
+        spoken = engine.speak(texts[i], language, Path(tmp) / f"cal{i}.wav", speed=speed)  # type: ignore[arg-type]
+        audio, rate = read_mono(Path(spoken.path))
+        trimmed, _ = trim_silence(audio, rate)
+        return max(len(trimmed) / rate - 2 * EDGE_PAD, 0.05)
+
+    # Spoken side by side (the script step waits on this at every start); summed in order, so the rate is the same.
+    with tempfile.TemporaryDirectory(prefix="daihuo-rate-") as tmp, \
+            ThreadPoolExecutor(max_workers=len(texts), thread_name_prefix="voice-rate") as pool:
+        seconds = list(pool.map(lambda i: voiced(tmp, i), range(len(texts))))
     units = sum(speech_units(t, language) for t in texts)
-    return units / voiced
+    return units / sum(seconds)
