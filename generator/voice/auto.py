@@ -35,7 +35,7 @@ class AutoVoice:
 
     def __init__(self, settings: Settings, *, offline: OfflineVoice | None = None) -> None:
         self.settings = settings
-        self.offline = offline or OfflineVoice(settings.hibari_voice)
+        self.offline = offline or OfflineVoice(settings.hibari_voice, settings.espeak_library)
         self.order = [c.strip() for c in settings.voice_auto_order.split(",") if c.strip() in CHOICES] or ["offline"]
         self.timeout = settings.voice_probe_timeout
         self.chosen: dict[str, str] = {}  # language -> engine name, for notes and tests

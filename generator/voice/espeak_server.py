@@ -6,7 +6,7 @@ twice — nor would the in-process, API and Celery runners agree. Here the libra
 used by this process itself, and each line is spoken by a child forked from it: every line starts from the
 same state, so the same text gives the same samples in any process, in any order, concurrently or not.
 
-Protocol (JSON lines): request {"text", "voice", "wpm", "out"} → the child writes OUT (16-bit mono WAV) →
+Started as `python -m generator.voice.espeak_server [LIBRARY]`. Protocol (JSON lines): request {"text", "voice", "wpm", "out"} → the child writes OUT (16-bit mono WAV) →
 reply {"ok": true, "rate", "samples", "words": [[word, start, end], ...]} or {"ok": false, "error"}.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 def _speak(lib: object, request: dict) -> dict:  # type: ignore[type-arg]
     from generator.voice.audio import write_pcm16
-    from generator.voice.espeak import word_times
+    from generator.voice.espeak_lib import word_times
 
     audio, events = lib.synth(request["text"], request["voice"], int(request["wpm"]))  # type: ignore[attr-defined]
     rate = lib.rate  # type: ignore[attr-defined]
@@ -29,12 +29,13 @@ def _speak(lib: object, request: dict) -> dict:  # type: ignore[type-arg]
             "words": word_times(request["text"], events, audio, rate)}
 
 
-def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:  # noqa: ANN001 - text streams
-    from generator.settings import load_settings
-    from generator.voice.espeak import EspeakError, _Library
+def serve(library: str = "", stdin=sys.stdin, stdout=sys.stdout) -> None:  # noqa: ANN001 - text streams
+    """Speak requests from STDIN with libespeak-ng at LIBRARY (the parent's DAIHUO_ESPEAK_LIBRARY; empty: the
+    system's). Only ctypes and numpy are imported here: the helper is ready in about 0.15 s."""
+    from generator.voice.espeak_lib import EspeakError, _Library
 
     try:
-        lib = _Library(load_settings().espeak_library)
+        lib = _Library(library)
     except EspeakError as exc:
         stdout.write(json.dumps({"ok": False, "error": str(exc)}) + "\n")
         stdout.flush()
@@ -63,4 +64,4 @@ def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:  # noqa: ANN001 - text st
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[1] if len(sys.argv) > 1 else "")

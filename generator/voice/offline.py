@@ -22,8 +22,9 @@ NEURAL_LANGUAGES = ("en",)
 class OfflineVoice:
     name = "offline"
 
-    def __init__(self, hibari_voice: str = DEFAULT_VOICE) -> None:
+    def __init__(self, hibari_voice: str = DEFAULT_VOICE, espeak_library: str = "") -> None:
         self.hibari_voice = hibari_voice
+        self.espeak_library = espeak_library
         self._hibari: VoiceEngine | None = None
         self._espeak: VoiceEngine | None = None
         self.hibari_down: str | None = None
@@ -34,7 +35,7 @@ class OfflineVoice:
             if self._espeak is None:
                 from generator.voice.espeak import EspeakVoice
 
-                self._espeak = EspeakVoice()
+                self._espeak = EspeakVoice(self.espeak_library)
             return self._espeak
 
     def hibari(self) -> VoiceEngine:

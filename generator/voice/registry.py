@@ -28,13 +28,15 @@ def get_voice(name: str, settings: Settings) -> VoiceEngine:
     if name == "espeak":
         from generator.voice.espeak import EspeakVoice
 
-        return EspeakVoice()
+        return EspeakVoice(s.espeak_library)
     if name == "openai":
+        from generator.voice.offline import OfflineVoice
         from generator.voice.openai_tts import OpenAIVoice
 
-        return OpenAIVoice(s)
+        return OpenAIVoice(s, fallback=OfflineVoice(s.hibari_voice, s.espeak_library))
     if name == "edge":
         from generator.voice.edge_tts_voice import EdgeVoice
+        from generator.voice.offline import OfflineVoice
 
-        return EdgeVoice(s)
+        return EdgeVoice(s, fallback=OfflineVoice(s.hibari_voice, s.espeak_library))
     raise UnknownVoice(f"unknown voice engine '{name}'")
