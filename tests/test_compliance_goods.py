@@ -88,3 +88,25 @@ def test_the_batch_report_shows_both_articles_on_one_row() -> None:
     rows = [ln for ln in md.splitlines() if ln.startswith("| narration[0]")]
     assert len(rows) == 1, md  # one row a merchant reads once, with the disease rule and both articles' reasons
     assert "`disease/" in rows[0] and "另违反 also 食品安全法第七十三条" in rows[0], md
+
+
+def test_cantonese_copy_is_read_in_mandarin_and_reported_on_what_was_written() -> None:
+    text = "呢支面霜搽落去，暗疮消得好快，仲唔会留印"
+    found = _blocking(text, "护肤")
+    assert _cited(found) == [("disease", ["cosmetic_medical"])], found
+    assert text[found[0].start:found[0].end] == found[0].term == "暗疮"
+    drink = _blocking("呢款红豆薏米水饮咗之后，我啲湿疹都冇再出过", "饮料")
+    assert ("disease", ["health_function"]) in _cited(drink)
+    assert _blocking("呢款奶茶茶底好香，甜度可以调", "饮料") == []  # Cantonese, lawful
+    assert _blocking("你呢？这款面霜很好推开", "护肤") == []  # Mandarin 呢 is left as written
+
+
+def test_a_work_or_course_about_an_illness_is_not_a_disease_claim() -> None:
+    for text, category in (("《抗癌日记》，作者记录了陪母亲治疗的三年", "图书"),
+                           ("高血压患者居家护理在线课程，主讲为执业护士", "教育"),
+                           ("阿尔茨海默病家属照护课程，共12讲", "教育"),
+                           ("母婴护理师培训，教你观察新生儿黄疸的方法", "教育")):
+        assert _blocking(text, category) == [], text
+    # a course or a book that promises the illness gone is still a disease claim
+    assert any(f.category == "disease" for f in _blocking("报名我们的站桩养生课，高血压、糖尿病都能调理好", "教育"))
+    assert any(f.category == "disease" for f in _blocking("高血压课程学完，降压药都停了，高血压治好了", "教育"))

@@ -26,7 +26,7 @@ Severity = Literal["block", "review", "warn"]
 Fix = Literal["replace", "delete", "drop"]
 ViewName = Literal["compact", "words"]
 Exemption = Literal["ranking", "evidence", "registration"]
-Context = Literal["negation", "quotation", "question", "caution"]
+Context = Literal["negation", "quotation", "question", "caution", "work"]
 
 
 class LexiconError(DaihuoError, ValueError):

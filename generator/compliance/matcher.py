@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from generator.compliance.cantonese import mandarin_reading
 from generator.compliance.context import SENTENCE_BREAKS, cleared_by_context
 from generator.compliance.dodges import DodgeReader, has_mixed_latin, pattern_words
 from generator.compliance.goods import Goods, GoodsKey, goods_key, goods_of
@@ -227,6 +228,12 @@ class Matcher:
         hits = self._find_in(text, norm, evidence)
         if not read_dodges:
             return hits
+        reading = mandarin_reading(text)
+        if reading is not None:
+            # Cantonese copy (呢支面霜搽落去，暗疮消得好快): read in Mandarin, same offsets, reported on what was written
+            read = [Hit(h.rule, h.start, h.end, text[h.start:h.end], h.key, h.replace, h.fix, h.priority, h.view)
+                    for h in self._find_in(reading, normalize(reading), evidence)]
+            hits = _resolve_overlaps(hits + read) if read else hits
         if has_mixed_latin(norm):
             dodged = self._dodged_hits(text, norm, evidence)
             hits = _resolve_overlaps(hits + dodged) if dodged else hits
