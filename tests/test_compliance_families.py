@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v10`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v11`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -27,7 +27,7 @@ from generator.compliance.review import review_text
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
-          "heldout_v8", "heldout_v9", "heldout_v10")
+          "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
@@ -61,8 +61,10 @@ def load(name: str) -> list[Row]:
 
 
 def flagged(row: Row) -> set[str]:
-    found = review_text(row.text, category=row.category)
-    return {FAMILY_OF.get(f.category, f.category) for f in found if f.severity != "warn"}
+    """The families the reviewer reports for a line: each block/review finding's own, and the families it cites as
+    well (a disease claim by a general food also cites health_function on the same finding, Finding.also)."""
+    found = [f for f in review_text(row.text, category=row.category) if f.severity != "warn"]
+    return {FAMILY_OF.get(c, c) for f in found for c in (f.category, *(a.category for a in f.also))}
 
 
 def scores(rows: list[Row]) -> tuple[dict[str, tuple[float, float, int, int]], list[str]]:
@@ -102,20 +104,20 @@ def test_precision_and_recall_per_family(family: str) -> None:
 
 
 # The latest blind round, never used to write a rule: its held-out scores (by article) are the floor, so a later
-# rule change cannot lose what generalised. v10 (scored at 4aedf1a, docs/compliance.md "The blind round v10") is
-# training data since h-recall8; v11 was written blind while v10 was learned and scored on the rules after it, at
-# 07723b4 (docs/compliance.md, "The blind round v11").
-HELD_OUT = "heldout_v11"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
-    "disease": (0.911, 0.850), "state": (1.000, 0.933), "cosmetic_medical": (1.000, 0.645),
-    "special_cosmetic": (1.000, 0.931), "promised": (0.970, 0.865), "health_function": (1.000, 0.652),
-    "superlative": (0.903, 0.933)}
+# rule change cannot lose what generalised. v11 (scored at 07723b4, docs/compliance.md "The blind round v11") is
+# training data since h-recall9, relabelled with every round to the labelling rules of 2026-11-28; v12 is being
+# written blind to those rules and binds this test once it has been scored (its scores go here, as v11's did).
+HELD_OUT = "heldout_v12"
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:
     if not (DATA / f"compliance_families_{HELD_OUT}.tsv").exists():
         pytest.skip(f"no blind round {HELD_OUT} yet: tests/data/compliance_families_{HELD_OUT}.tsv is written blind "
                     "against the current rules and scored once before it binds this test")
+    if not HELD_OUT_SCORES:
+        pytest.skip(f"blind round {HELD_OUT} exists but has not been scored yet: score it once on the current rules, "
+                    "record the scores in docs/compliance.md and HELD_OUT_SCORES, then it binds this test")
     rows = load(HELD_OUT)
     assert HELD_OUT not in ROUNDS, "a round the rules learned from is training data, not held out"
     table, errors = scores(rows)
@@ -123,3 +125,13 @@ def test_the_latest_blind_round_does_not_regress() -> None:
         got_p, got_r, _, _ = table[family]
         mine = [e for e in errors if e.split(":")[0].split()[1] == family]
         assert got_p >= precision - 0.0005 and got_r >= recall - 0.0005, (family, got_p, got_r, mine)
+
+
+def test_every_round_is_labelled_to_the_settled_rules() -> None:
+    """tests/data/relabel.py --check: no disease line by a general food or an ordinary cosmetic lacks its second
+    family (labelling rules of 2026-11-28, docs/compliance.md "Learning from v11")."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(DATA / "relabel.py"), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout

@@ -105,8 +105,10 @@ def lint_cmd(
         total += len(findings)
         blocking += sum(1 for f in findings if f.severity == "block")
         if as_json:
+            # "also" (the other families the same claim breaks) is added only where there is one: the keys stay
             row = {"line": n, "text": text, "findings": [
-                f.model_dump(include={"term", "rule", "category", "severity", "start", "end", "suggestion"})
+                f.model_dump(include={"term", "rule", "category", "severity", "start", "end", "suggestion"}
+                             | ({"also"} if f.also else set()))
                 for f in findings]}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
             continue
@@ -116,7 +118,9 @@ def lint_cmd(
         for f in findings:
             style = SEVERITY_STYLE.get(f.severity, "bold")
             console.print(f"    [{style}]{f.severity}[/] 「{escape(f.term)}」 → {escape(f.suggestion)}  "
-                          f"[dim]{escape(f.rule)}: {escape(f.reason)}[/]")
+                          f"[dim]{escape(f.rule)} ({escape(f.basis)}): {escape(f.reason)}[/]")
+            for also in f.further_articles():  # the same claim, a second article: read once, cited twice
+                console.print(f"           also {escape(also.category)} ({escape(also.basis)}): {escape(also.reason)}")
     if not as_json:
         console.print(f"[{'red' if blocking else 'green'}]{total} finding(s), {blocking} blocking[/]")
     raise typer.Exit(1 if blocking else 0)

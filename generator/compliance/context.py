@@ -15,6 +15,9 @@ A rule family lists the contexts that clear its hits (`context:` in the lexicon 
              (「《广告法》第九条不允许使用国旗、国徽」「普通化妆品不能宣传美白祛斑，这是法规要求」).
   caution    the sentence warns rather than sells: 「糖尿病患者慎食」「哮喘人群请勿使用」「感冒期间暂停使用」
              「能不能吃请先问医生」.
+  work       the sentence is about a book, film or course whose subject is the illness and promises no cure:
+             「《抗癌日记》，作者记录了陪母亲治疗的三年」「阿尔茨海默病家属照护课程，共12讲」 (not 「照着这本书天天练，
+             糖尿病不用再吃药」).
   question   a wh-question or an A-not-A question asks about it (「哪款面霜最好用？」「怎么预防感冒？」
              「失眠能不能喝？」), or any question answered "no" at once (「药妆？不，这是普通面霜」「最大的？这个我不敢说」).
              吗-questions, why-questions and rhetorical hooks (「谁还在为高血压发愁？」「谁能比我们更便宜？」) are not
@@ -181,6 +184,19 @@ def caution(text: str, start: int, end: int) -> bool:
     return bool(_CAUTION.search(text, left, right))
 
 
+# A work or a course ABOUT an illness names it as its subject, not as an effect of the goods (h-recall9, v10/v11):
+# 「《抗癌日记》，作者记录了陪母亲治疗的三年」「高血压患者居家护理在线课程」「母婴护理师培训，教你观察新生儿黄疸」.
+_WORK = re.compile(r"《[^》]{1,30}》|课程|(?:线上|在线|网|公开|护理|照护|指导)课|培训|讲座|纪录片|教程|共\d+(?:讲|集|课)|授课|主讲")
+# ...unless the sentence promises the illness gone: 「照着这本书天天练，糖尿病不用再吃药」「养生课，高血压都能调理好」.
+_WORK_CURES = re.compile(r"治好|治愈|痊愈|根治|调理好|好了|不用再?吃药|停药|减药|降下来|不再犯|没再犯|不犯了|康复了|摘掉")
+
+
+def about_a_work(text: str, start: int, end: int) -> bool:
+    """The sentence is about a book, film or course whose subject is the illness, and promises no cure."""
+    sentence = text[_left_edge(text, start, SENTENCE_BREAKS):_right_edge(text, end, SENTENCE_BREAKS)]
+    return bool(_WORK.search(sentence)) and not _WORK_CURES.search(sentence)
+
+
 def cleared_by_context(text: str, start: int, end: int, contexts: Iterable[str]) -> bool:
     """True when one of the rule's contexts shows the hit is not a claim."""
     for kind in contexts:
@@ -191,5 +207,7 @@ def cleared_by_context(text: str, start: int, end: int, contexts: Iterable[str])
         if kind == "question" and wh_question(text, start, end):
             return True
         if kind == "caution" and caution(text, start, end):
+            return True
+        if kind == "work" and about_a_work(text, start, end):
             return True
     return False

@@ -26,7 +26,7 @@ Severity = Literal["block", "review", "warn"]
 Fix = Literal["replace", "delete", "drop"]
 ViewName = Literal["compact", "words"]
 Exemption = Literal["ranking", "evidence", "registration"]
-Context = Literal["negation", "quotation", "question", "caution"]
+Context = Literal["negation", "quotation", "question", "caution", "work"]
 
 
 class LexiconError(DaihuoError, ValueError):
@@ -104,6 +104,23 @@ class ProductRule(BaseModel):
         return f"{self.ruleset}/{self.id}"
 
 
+class AlsoCite(BaseModel):
+    """What a disease claim by this rule set's goods violates as well (a food: a health-food function; a cosmetic:
+    a medical effect), and the words that name such goods in a line when the category column does not say."""
+
+    category: str
+    basis: str
+    reason: str
+    goods: str = Field(description="regex on the compact text naming these goods (猫粮, 牙膏), for broad categories")
+    shelves: list[str] = Field(default_factory=list, description=(
+        "categories that name a shelf, not goods (个护 sells toothpaste and 艾草贴, 宠物 cat food and litter): there, "
+        "and where a line has no category, the goods the line names decide"))
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        return _compile(self.goods)
+
+
 class RuleSet(BaseModel):
     name: str
     title: str
@@ -116,6 +133,7 @@ class RuleSet(BaseModel):
     allow_patterns: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     product_rules: list[ProductRule] = Field(default_factory=list)
+    disease_also: AlsoCite | None = None
     source: str = ""
 
     @field_validator("applies_to")
@@ -277,13 +295,25 @@ def parse_ruleset(data: dict, source: str = "<memory>", vocab: Vocab | None = No
         ProductRule(ruleset=name, **{k: v for k, v in r.items() if k in ProductRule.model_fields})
         for r in data.get("product_rules", []) or []
     ]
+    also = data.get("disease_also")
+    disease_also = None
+    if also is not None:
+        if not isinstance(also, dict) or not {"category", "basis", "reason", "goods"} <= set(also):
+            raise LexiconError(f"{source}: disease_also needs category, basis, reason and goods")
+        goods = expand_vocab(str(also["goods"]), vocab, source)
+        try:
+            _compile(goods)
+        except re.error as exc:
+            raise LexiconError(f"{source}: bad disease_also goods {also['goods']!r}: {exc}") from exc
+        disease_also = AlsoCite(category=str(also["category"]), basis=str(also["basis"]), reason=str(also["reason"]),
+                                goods=goods, shelves=[compact_text(str(c)) for c in also.get("shelves", []) or []])
     return RuleSet(
         name=name, title=str(data.get("title", name)), always=bool(data.get("always", False)), view=default_view,
         applies_to=[str(a) for a in data.get("applies_to", []) or []],
         replaced_by=list(data.get("replaced_by", []) or []), disclosures=list(data.get("disclosures", []) or []),
         allow_words=[str(w) for w in allow.get("words", []) or []],
         allow_patterns=allow_patterns,
-        rules=rules, product_rules=product_rules, source=source,
+        rules=rules, product_rules=product_rules, disease_also=disease_also, source=source,
     )
 
 

@@ -11,11 +11,13 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from generator.compliance.cantonese import mandarin_reading
 from generator.compliance.context import SENTENCE_BREAKS, cleared_by_context
 from generator.compliance.dodges import DodgeReader, has_mixed_latin, pattern_words
-from generator.compliance.lexicon import Fix, Rule, RuleSet, Term, ViewName, select_rulesets
+from generator.compliance.goods import Goods, GoodsKey, goods_key, goods_of
+from generator.compliance.lexicon import AlsoCite, Fix, Rule, RuleSet, Term, ViewName, select_rulesets
 from generator.compliance.normalize import Normalized, View, compact_text, is_cjk, normalize
-from generator.models import Finding
+from generator.models import AlsoCited, Finding
 
 SEVERITY_RANK = {"block": 0, "review": 1, "warn": 2}
 
@@ -48,6 +50,7 @@ class Hit:
     priority: int  # 0: a category rule set, 1: always-on rule sets (the more specific rule wins)
     view: ViewName
     hidden: str = ""  # the word a filter dodge spells (「jiang糖」 → 降糖), dodges.py
+    also: tuple[AlsoCite, ...] = ()  # what the same claim also violates, by the goods (goods.py)
 
     @property
     def english(self) -> bool:
@@ -67,6 +70,7 @@ class Hit:
             reason=(f"「{self.term}」读作「{self.hidden}」（拼音或字母规避审核，按原词审核）。{self.rule.reason}"
                     if self.hidden else self.rule.reason),
             basis=self.rule.basis, advice=self.rule.advice,
+            also=[AlsoCited(category=a.category, basis=a.basis, reason=a.reason) for a in self.also],
         )
 
 
@@ -95,8 +99,9 @@ def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
 
 
 class Matcher:
-    def __init__(self, rulesets: tuple[RuleSet, ...], categorised: bool = False) -> None:
+    def __init__(self, rulesets: tuple[RuleSet, ...], categorised: bool = False, goods: Goods | None = None) -> None:
         self.rulesets = rulesets
+        self.goods = goods or Goods()
         names = {s.name for s in rulesets}
         self.index: dict[ViewName, dict[str, list[tuple[Term, Rule, int]]]] = {"compact": {}, "words": {}}
         self.patterns: list[tuple[re.Pattern[str], ViewName, tuple[str, ...], Fix, Rule, int, re.Pattern[str] | None]] = []
@@ -221,10 +226,38 @@ class Matcher:
             return []
         norm = normalize(text)
         hits = self._find_in(text, norm, evidence)
-        if not read_dodges or not has_mixed_latin(norm):
+        if not read_dodges:
             return hits
-        dodged = self._dodged_hits(text, norm, evidence)
-        return _resolve_overlaps(hits + dodged) if dodged else hits
+        reading = mandarin_reading(text)
+        if reading is not None:
+            # Cantonese copy (呢支面霜搽落去，暗疮消得好快): read in Mandarin, same offsets, reported on what was written
+            read = [Hit(h.rule, h.start, h.end, text[h.start:h.end], h.key, h.replace, h.fix, h.priority, h.view)
+                    for h in self._find_in(reading, normalize(reading), evidence)]
+            hits = _resolve_overlaps(hits + read) if read else hits
+        if has_mixed_latin(norm):
+            dodged = self._dodged_hits(text, norm, evidence)
+            hits = _resolve_overlaps(hits + dodged) if dodged else hits
+        return self._cite_also(hits, norm)
+
+    def _cite_also(self, hits: list[Hit], norm: Normalized) -> list[Hit]:
+        """A disease claim by a general food or an ordinary cosmetic carries the second family on the same finding,
+        unless a finding of that family already covers the claim (「降血压」 by a food has its own)."""
+        if not (self.goods.settled or self.goods.candidates):
+            return hits
+        if not any(h.rule.category == "disease" and h.rule.severity != "warn" for h in hits):
+            return hits
+        cites = self.goods.cites(norm.compact.text)
+        if not cites:
+            return hits
+        out = []
+        for h in hits:
+            if h.rule.category == "disease" and h.rule.severity != "warn":
+                also = tuple(a for a in cites if not any(
+                    o.rule.category == a.category and o.start < h.end and h.start < o.end for o in hits))
+                if also:
+                    h = Hit(h.rule, h.start, h.end, h.term, h.key, h.replace, h.fix, h.priority, h.view, h.hidden, also)
+            out.append(h)
+        return out
 
     def _dodged_hits(self, text: str, norm: Normalized, evidence: Evidence | None) -> list[Hit]:
         """Findings on the word a filter dodge hides: the word is put in place of the dodged span and the text is
@@ -347,12 +380,17 @@ def _build_dodge_reader() -> DodgeReader:
 
 
 @lru_cache(maxsize=64)
-def _matcher_for(names: tuple[str, ...], categorised: bool) -> Matcher:
+def _matcher_for(names: tuple[str, ...], categorised: bool, goods: GoodsKey = ((), ())) -> Matcher:
     from generator.compliance.lexicon import default_rulesets
 
-    sets = tuple(s for s in default_rulesets() if s.name in names)
-    return Matcher(sets, categorised)
+    every = default_rulesets()
+    sets = tuple(s for s in every if s.name in names)
+    return Matcher(sets, categorised, goods_of(goods, every))
 
 
 def matcher_for_category(category: str) -> Matcher:
-    return _matcher_for(tuple(s.name for s in select_rulesets(category)), bool(compact_text(category)))
+    from generator.compliance.lexicon import default_rulesets
+
+    selected = select_rulesets(category)
+    return _matcher_for(tuple(s.name for s in selected), bool(compact_text(category)),
+                        goods_key(category, selected, default_rulesets()))

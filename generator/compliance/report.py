@@ -29,8 +29,10 @@ def _findings_table(findings: list[Finding]) -> list[str]:
     rows = ["| 位置 where | 用语 term | 级别 severity | 规则 rule | 原因 reason | 建议 suggestion |",
             "|---|---|---|---|---|---|"]
     for f in findings:
+        # one claim, every article it breaks: a food's disease claim also cites 食品安全法第七十三条 (Finding.also)
+        reason = f.reason + "".join(f"；另违反 also {a.basis}：{a.reason}" for a in f.further_articles())
         rows.append(f"| {_cell(f.where)} | {_cell(f.term)} | {SEVERITY_ZH.get(f.severity, f.severity)} | "
-                    f"`{_cell(f.rule)}` | {_cell(f.reason)} | {_cell(f.suggestion)} |")
+                    f"`{_cell(f.rule)}` | {_cell(reason)} | {_cell(f.suggestion)} |")
     return rows
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from generator.compliance.matcher import Evidence, matcher_for_category
 from generator.compliance.review import fix_text, product_findings
-from generator.models import RowError
+from generator.models import AlsoCited, RowError
 from generator.settings import SheetLimits
 
 # Columns that hold codes, numbers or file names rather than claims.
@@ -41,6 +41,8 @@ class CellFinding(BaseModel):
     suggestion: str = Field(description="the replacement for the term ('' when the claim must go)")
     rewrite: str = Field(description="the whole cell as `--compliance fix` would rewrite it; '' when nothing is left")
     advice: str = ""
+    also: list[AlsoCited] = Field(default_factory=list, description=(
+        "further families and articles the same claim violates (a food's disease claim: 食品安全法第七十三条)"))
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -55,7 +57,9 @@ class CellFinding(BaseModel):
             fix = "check: keep it only with proof (data source, certificate) on the sheet"
         else:
             fix = "rewrite: remove this claim" + (f" — {self.advice}" if self.advice else "")
-        return f'row {self.row}, {self.column}: "{_short(self.text)}" — {self.basis} {self.label}「{self.term}」; {fix}'
+        also = "".join(f"; also {a.basis} ({a.category})" for a in self.also if a.basis not in self.basis)
+        return (f'row {self.row}, {self.column}: "{_short(self.text)}" — {self.basis} {self.label}「{self.term}」{also}; '
+                f"{fix}")
 
 
 class SheetLint(BaseModel):
@@ -135,7 +139,7 @@ def lint_table(table: Any, *, limits: SheetLimits | None = None) -> SheetLint:
                     row=raw.number, column=column, text=text, term=hit.term, start=hit.start, end=hit.end,
                     rule=hit.rule.key, family=hit.rule.category, label=hit.rule.label, severity=hit.rule.severity,
                     basis=hit.rule.basis, reason=hit.rule.reason, suggestion=hit.suggestion(), rewrite=rewrite,
-                    advice=hit.rule.advice))
+                    advice=hit.rule.advice, also=hit.finding().also))
         product = products.get(raw.number)
         if product is not None:
             for finding in product_findings(product):

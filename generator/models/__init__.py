@@ -8,7 +8,7 @@ carry no behaviour beyond small derived properties.
 
 from generator.models.brief import Brief
 from generator.models.common import BEAT_ORDER, BeatKind, CompliancePolicy, Language, stable_hash
-from generator.models.compliance import ComplianceReport, Finding
+from generator.models.compliance import AlsoCited, ComplianceReport, Finding
 from generator.models.creative import ANGLES, CHOOSABLE, FACTORS, CreativeChoice
 from generator.models.product import Product, RowError, SheetResult
 from generator.models.results import Clip, JobResult, Manifest, VariantResult
@@ -29,7 +29,7 @@ from generator.models.voice import LineTiming, VoiceTrack
 
 __all__ = [
     "ANGLES", "Animation", "Beat", "BEAT_ORDER", "BeatKind", "Box", "Brief", "CHOOSABLE", "Clip",
-    "CompliancePolicy", "ComplianceReport", "CreativeChoice", "FACTORS", "Finding", "HostOverlay",
+    "AlsoCited", "CompliancePolicy", "ComplianceReport", "CreativeChoice", "FACTORS", "Finding", "HostOverlay",
     "JobResult", "Language", "Layer", "LayerKind", "Line", "LineTiming", "Manifest", "Picture",
     "PlatformCopy", "Product", "RowError", "Script", "SheetResult", "Shot", "SoundCue", "stable_hash",
     "Timeline", "Transition", "VariantResult", "VoiceTrack",
