@@ -14,7 +14,6 @@ cancel scope that expires at the deadline.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import ipaddress
 import os
@@ -26,14 +25,16 @@ import warnings
 from collections.abc import Awaitable, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import anyio
-import httpx
 from PIL import Image
 
 from generator.errors import DaihuoError
 from generator.settings import SheetLimits
+
+if TYPE_CHECKING:  # httpx, anyio and asyncio load when a sheet names a URL, not at every start (50 ms)
+    import httpx
 
 # Formats the renderer can use. Opening only these keeps Pillow away from plugins that shell out
 # (EPS runs Ghostscript) or that nobody puts on a product page.
@@ -180,6 +181,8 @@ def _check_url(url: str) -> tuple[str, int]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise FetchError(f"the URL has an invalid port ({exc})") from exc
+    import httpx
+
     try:
         # The ASCII (IDNA/punycode) form: what DNS, the Host header and TLS need for 例子.中国.
         host = httpx.URL(url).raw_host.decode("ascii")
@@ -268,6 +271,8 @@ def _exchange(url: str, host: str, port: int, ip: IPAddress, *, deadline: float,
               cap: int, expired: str) -> tuple[int, str | None, bytes]:
     """One request to the checked IP, all of it (connect to last body byte) before DEADLINE:
     (status, Location, body — read only for a 200)."""
+    import anyio
+    import httpx
 
     async def exchange() -> tuple[int, str | None, bytes]:
         with anyio.fail_after(max(0.0, deadline - time.monotonic())):
@@ -294,6 +299,10 @@ def _exchange(url: str, host: str, port: int, ip: IPAddress, *, deadline: float,
 
 def _run_async(make: Callable[[], Awaitable[tuple[int, str | None, bytes]]]) -> tuple[int, str | None, bytes]:
     """Run the coroutine to completion from sync code, also when this thread already runs an event loop."""
+    import asyncio
+
+    import anyio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -305,6 +314,8 @@ def _run_async(make: Callable[[], Awaitable[tuple[int, str | None, bytes]]]) -> 
 def _pinned_request(client: httpx.Client, url: str, host: str, port: int, ip: IPAddress) -> httpx.Request:
     """A request to the already-checked IP, with the original Host header and TLS name (SNI + certificate)."""
     scheme = urlsplit(url).scheme
+    import httpx
+
     target = httpx.URL(url).copy_with(host=str(ip))
     host_header = f"[{host}]" if ":" in host else host
     if port != (443 if scheme == "https" else 80):
