@@ -63,6 +63,11 @@ def clip_paths(directory: Path, platform: str) -> dict[str, Path]:
     }
 
 
+def qc_path(directory: Path, platform: str) -> Path:
+    """The clip's QC report, beside it."""
+    return directory / f"{platform}.qc.json"
+
+
 def write_text_atomic(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

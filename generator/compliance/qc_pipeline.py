@@ -10,16 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generator.compliance.qc import run_qc
 from generator.compliance.qc_models import QCInputs, QCReport, TextBox
 from generator.formatting import price_text
 from generator.models import Product, Script
-from generator.output import read_json, write_json_atomic
+from generator.output import qc_path, read_json, write_json_atomic
 from generator.platforms import Preset
-
-
-def qc_path(directory: Path, platform: str) -> Path:
-    return directory / f"{platform}.qc.json"
 
 
 def approved_texts(script: Script, product: Product, label: str, statements: Sequence[str]) -> list[str]:
@@ -36,6 +31,8 @@ def approved_texts(script: Script, product: Product, label: str, statements: Seq
 
 def check_clip(clip: Path, out: Path, *, inputs: QCInputs, preset: Preset | None) -> QCReport:
     """Run QC on `clip` and write the report with its inputs to `out` (atomically)."""
+    from generator.compliance.qc import run_qc  # frames, OCR and meters: loaded when a clip is checked
+
     report = run_qc(clip, approved=inputs.approved, preset=preset, boxes=inputs.boxes, statements=inputs.statements)
     write_json_atomic(out, {"report": report.model_dump(mode="json"), "inputs": inputs.model_dump(mode="json")})
     return report

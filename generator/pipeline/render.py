@@ -9,11 +9,10 @@ from typing import Any
 
 from generator import __version__
 from generator.compliance.aigc import implicit_label, metadata_value
-from generator.compliance.qc_pipeline import qc_path
 from generator.export import draft_current, export_draft
 from generator.learn.factors import describe_clip
 from generator.models import Brief, Clip, ComplianceReport, Product, Script, Timeline, VoiceTrack, stable_hash
-from generator.output import clip_paths, read_json, write_json_atomic, write_text_atomic
+from generator.output import clip_paths, qc_path, read_json, write_json_atomic, write_text_atomic
 from generator.pipeline.engines import Engines
 from generator.pipeline.layout import host_layout
 from generator.platforms import Preset, get_preset

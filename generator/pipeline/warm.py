@@ -27,6 +27,8 @@ def warm_up(brief: Brief, languages: set[str]) -> None:
         if brief.music:  # next: the voice step wants it right after the review
             preload_music(MUSIC)
         from generator.edit import edit_clip  # noqa: F401 - the import is the work
+        if brief.qc == "on":
+            from generator.compliance import qc  # noqa: F401 - read-back of each clip, loaded ahead of the first
         from generator.video import cover, render  # noqa: F401
         from generator.video.text import preload_faces
 
