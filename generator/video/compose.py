@@ -15,10 +15,10 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from generator.models import HostOverlay, Layer, Shot, Timeline
+from generator.models import HostOverlay, Layer, Picture, Shot, Timeline
 from generator.video.layers import draw
 from generator.video.motion import LayerState, ease, enter_state, loop_offset
-from generator.video.pictures import PhotoCache, draw_picture
+from generator.video.pictures import PhotoCache, draw_framed, zoomed
 from generator.video.yuv import Frame420, PlaneBackground, PlaneSprite
 
 PAN_MARGIN = 0.04  # fraction of the short side a shot's window travels at most from the centre
@@ -30,30 +30,43 @@ def pan_margin(width: int, height: int) -> int:
 
 
 class Canvases:
-    """Each (picture, zoom scale) converted to planes once, on first use; dropped after its last shot."""
+    """Each (picture, zoom scale) converted to planes once, on first use; dropped after its last shot. A picture
+    is framed once for all its zoom steps (each step only crops and scales the framed canvas): drawing it again
+    for every step was a third of the compositor's picture work."""
 
     def __init__(self, timeline: Timeline, photos: PhotoCache) -> None:
         self.timeline = timeline
         self.photos = photos
         self.margin = pan_margin(timeline.width, timeline.height)
         self.cache: dict[tuple, PlaneBackground] = {}
+        self.framed: dict[Picture, Image.Image] = {}  # RGB, kept while a zoom step of the picture is still to come
         self.last_use: dict[tuple, int] = {}
+        self.last_zoom: dict[Picture, int] = {}
         for i, shot in enumerate(timeline.shots):
             for scale in _scales(shot):
                 self.last_use[(shot.picture, scale)] = i
+                if scale > 1.001:
+                    self.last_zoom[shot.picture] = i
 
     def get(self, shot_index: int, scale: float) -> PlaneBackground:
         key = (self.timeline.shots[shot_index].picture, scale)
         hit = self.cache.get(key)
         if hit is None:
-            img = draw_picture(key[0], self.photos, (self.timeline.width, self.timeline.height), self.margin, scale)
-            hit = self.cache[key] = PlaneBackground.from_rgb(img, even_only=True)
+            picture = key[0]
+            framed = self.framed.get(picture)
+            if framed is None:
+                framed = draw_framed(picture, self.photos, (self.timeline.width, self.timeline.height), self.margin)
+                if picture in self.last_zoom:
+                    self.framed[picture] = framed
+            hit = self.cache[key] = PlaneBackground.from_rgb(zoomed(framed, scale), even_only=True)
         return hit
 
     def release_before(self, shot_index: int) -> None:
         """Forget canvases no shot from `shot_index - 1` on needs (the previous shot may still be sliding out)."""
         for key in [k for k in self.cache if self.last_use.get(k, -1) < shot_index - 1]:
             del self.cache[key]
+        for picture in [p for p in self.framed if self.last_zoom[p] < shot_index - 1]:
+            del self.framed[picture]
 
 
 def _scales(shot: Shot) -> list[float]:

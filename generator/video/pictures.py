@@ -34,6 +34,11 @@ class PhotoCache:
 def draw_picture(picture: Picture, photos: PhotoCache, frame: tuple[int, int], margin: int,
                  scale: float = 1.0) -> Image.Image:
     """The picture on a (W + 2·margin) × (H + 2·margin) RGB canvas, `scale` times closer than framed."""
+    return zoomed(draw_framed(picture, photos, frame, margin), scale)
+
+
+def draw_framed(picture: Picture, photos: PhotoCache, frame: tuple[int, int], margin: int) -> Image.Image:
+    """The picture on a (W + 2·margin) × (H + 2·margin) RGB canvas, as framed (no zoom)."""
     W, H = frame
     canvas = (W + 2 * margin, H + 2 * margin)
     photo = photos.get(picture.image) if picture.kind == "photo" else None
@@ -48,13 +53,17 @@ def draw_picture(picture: Picture, photos: PhotoCache, frame: tuple[int, int], m
     if picture.tint:
         r, g, b, a = color(picture.tint)
         img = Image.blend(img, Image.new("RGB", canvas, (r, g, b)), a / 255)
-    img = _top_scrim(img, margin, H)
-    if scale > 1.001:
-        cw, ch = canvas
-        w, h = cw / scale, ch / scale
-        box = ((cw - w) / 2, (ch - h) / 2, (cw + w) / 2, (ch + h) / 2)
-        img = img.resize(canvas, Image.Resampling.BILINEAR, box=box)
-    return img
+    return _top_scrim(img, margin, H)
+
+
+def zoomed(img: Image.Image, scale: float) -> Image.Image:
+    """A framed canvas `scale` times closer: its centre cropped and scaled up to the same size."""
+    if scale <= 1.001:
+        return img
+    cw, ch = img.size
+    w, h = cw / scale, ch / scale
+    box = ((cw - w) / 2, (ch - h) / 2, (cw + w) / 2, (ch + h) / 2)
+    return img.resize(img.size, Image.Resampling.BILINEAR, box=box)
 
 
 SCRIM_DARK = 0.7  # how dark the top of every picture gets, at most
