@@ -20,6 +20,9 @@ The refinements after v12 (also only ADDING a family):
   (promised) about goods that are, or may be, a cosmetic (a cosmetic category, or none) is also special_cosmetic:
   「用完皮肤立马白了一个度」 → promised|special_cosmetic. A lawful line that merely mentions the result (「有人问用一次能
   白吗？说实话不能」) stays lawful; shoes, shirts and teeth are not skin (「一擦就白的小白鞋清洁剂」).
+- promised: a hair-colour result at one stroke (一梳就黑, the product named 一梳黑) on a line labelled special_cosmetic is
+  an instant result, so also promised (the rules' own example: 一梳就黑 → special_cosmetic|promised). Dyeing in one
+  application (一次染黑, 一洗就上色) is what a hair dye does and is left alone.
 - state: national teams, astronauts and state-level media as endorsers are Art. 9(2)'s 变相使用; no rule can tell
   「国家队运动员同款跑鞋」 (an endorsement) from 「国家队主题纪念T恤」 (themed goods) by shape alone, so a person read
   each line that names them: STATE_ENDORSED below.
@@ -39,11 +42,12 @@ DATA = Path(__file__).parent
 ROUNDS = ["dev", *(f"heldout_v{n}" for n in range(1, 13))]
 BROAD = {"", "-", "个护", "母婴", "宠物"}
 FAMILY_OF_GOODS = {"food": "health_function", "cosmetic": "cosmetic_medical"}
-ADDED = ("health_function", "cosmetic_medical", "special_cosmetic", "state")
+ADDED = ("health_function", "cosmetic_medical", "special_cosmetic", "promised", "state")
 
 # The skin turning white as the result: not 显白 (a colour flatters), 白茶, 蛋白, or white shoes, shirts and teeth.
 WHITENING_RESULT = re.compile(r"(变白|白了|就白|马上白|白一个度|白两个度|白一度|白净脸|白咗|白晒)")
 NOT_SKIN = re.compile(r"(牙|鞋|衬衫|衣|瓷砖|釉)")
+HAIR_AT_ONE_STROKE = re.compile(r"一梳(就)?(变)?黑")
 
 # A person's reading: lines that use a national team, an astronaut or state-level media to vouch for the goods.
 STATE_ENDORSED = {
@@ -125,6 +129,8 @@ def added_families(text: str, category: str, labels: set[str]) -> set[str]:
     if ("promised" in labels and WHITENING_RESULT.search(text) and not NOT_SKIN.search(text)
             and may_be_cosmetic(text, category)):
         extra.add("special_cosmetic")
+    if "special_cosmetic" in labels and HAIR_AT_ONE_STROKE.search(text):
+        extra.add("promised")
     if text in STATE_ENDORSED:
         extra.add("state")
     return extra - labels
