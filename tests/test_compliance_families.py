@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v11`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v12`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -27,7 +27,7 @@ from generator.compliance.review import review_text
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
-          "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11")
+          "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11", "heldout_v12")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
@@ -104,14 +104,12 @@ def test_precision_and_recall_per_family(family: str) -> None:
 
 
 # The latest blind round, never used to write a rule: its held-out scores (by article) are the floor, so a later
-# rule change cannot lose what generalised. v11 (scored at 07723b4, docs/compliance.md "The blind round v11") is
-# training data since h-recall9, relabelled with every round to the labelling rules of 2026-11-28; v12 is being
-# written blind to those rules and binds this test once it has been scored (its scores go here, as v11's did).
-HELD_OUT = "heldout_v12"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
-    "disease": (0.860, 0.907), "state": (1.000, 0.429), "cosmetic_medical": (0.968, 0.698),
-    "special_cosmetic": (1.000, 0.778), "promised": (0.930, 0.690), "health_function": (0.946, 0.883),
-    "superlative": (0.950, 1.000)}
+# rule change cannot lose what generalised. v12 (scored at 841c049, docs/compliance.md "The blind round v12") is
+# training data since h-recall10, relabelled with every round to the refined labelling rules (state media, national
+# teams and astronauts as endorsers; whitening results); v13 is being written blind to those rules and binds this
+# test once it has been scored (its scores go here, as v12's did).
+HELD_OUT = "heldout_v13"
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:

@@ -40,6 +40,7 @@ QUOTES = {"「": "」", "“": "”", '"': '"', "『": "』", "‘": "’", "'":
 _NEGATED_TAIL = re.compile(
     r"(?:不|不敢|没有?|无法|无须|无需|不用|不需要?|不能|不可|不会|并非|并不|绝不|决不|从不|未|非|别|勿|谈不上|称不上|不属于|不等于|不宜)"
     r"(?:任何|什么|一点|丝毫)?(?:的)?(?:能够?|可以?|会|用来|用于|具有|具备|具|是|属于|有|宣称|声称|承诺|宣传|讲|说|提|谈|吹|叫|算|称为?|做|搞|等同于?|代替|替代|取代)?"
+    r"(?:任何|什么|丝毫)?"  # 「不具有任何治疗功能」: the quantifier after the verb (v12)
     r"(?:代替|替代|取代)?(?:药物|药品|医疗|医学|医院)?(?:治疗|治愈|医治|根治|预防|缓解)?(?:的)?\s*$"
 )
 # "does not contain / free of" before an ingredient or a condition word.
@@ -55,7 +56,11 @@ _DISTANCING = re.compile(
 _REPORTED = re.compile(
     r"(?:有人|有粉丝|粉丝|网上|网友|别人|外面|有的人|有顾客|有买家|买家|谁(?:跟|和|给)(?:你|您))(?:说|讲|传|称|问|留言|评论)")
 _REBUTTAL = re.compile(
-    r"说法不对|不对的|(?:是|纯属|都是)?(?:瞎说|胡说|乱说|瞎扯)|不是真的|没有的事|没这回事|不属实|不实|谣言|误会|忽悠|骗人|骗你|智商税")
+    r"说法不对|不对的|(?:是|纯属|都是)?(?:瞎说|胡说|乱说|瞎扯)|不是真的|没有的事|没这回事|不属实|不实|谣言|误会|忽悠|骗人|骗你|智商税"
+    r"|其实(?:不能|不行|不会|没用|没有|不是)")  # 「有人说喝这个茶能减肥，其实不能」 (v12)
+# A reported claim asked as a question and knocked down in the next sentence (v12: 「网上说喝柠檬水能治癌？别信！谣言粉碎」).
+_DEBUNKED_NEXT = re.compile(
+    r"\s*(?:别信|不要信|不能信|千万别信|谣言|假的|不是真的|没有的事|没这回事|不可能|当然不|不能|不会|骗人的?|纯属|辟谣)")
 # A quoted word talked about as a word: 「“药妆”这个说法已经不允许用了」「《成语词典》收录“立竿见影”」.
 _ABOUT_THE_WORD = re.compile(r"说法|字眼|用语|词语|词条|成语|收录|释义|(?:两|三|四|几)个字|这个词|这种词|这类词|这些词")
 # The word named as a word, without quotes: 「其实没有药妆这个说法」.
@@ -68,7 +73,11 @@ _DENIED_BEFORE_QUOTE = re.compile(r"(?:不|没有?|别|拒绝|从不|绝不|不�
 _CAUTION = re.compile(
     r"慎用|慎食|慎服|慎饮|禁用|禁食|禁止使用|禁止食用|不可使用|不得使用|忌用|忌食|勿用|勿食|请勿|不宜|不适宜|不建议|"
     r"遵医嘱|咨询\S{0,3}医(?:生|师)|请去\S{0,4}(?:科|医院)|纯科普|不卖货|纯知识分享|纯公益|医生指导|医师指导|(?:请|先|要|最好|建议)问(?:问|一下)?(?:你的|您的|主治)?医生|问(?:你的|您的)医生|(去|上|到)(医院|药店|药房)|看医生|就诊|停用|停止使用|暂停使用|请暂停|请停止|避免使用|就医|不能代替|不可代替|"
-    r"不适用|不适合|除外|期间(暂停|停止|避免|不要)")
+    r"不适用|不适合|除外|期间(暂停|停止|避免|不要)|"
+    # a hospital's own notice or a doctor's advice to patients, not an ad for goods (v12: 「本院皮肤科周三下午开设湿疹
+    # 专病门诊，请提前预约」「医生科普：高血压患者不要自行停药」)
+    r"(本院|我院)\S{0,10}(门诊|体检|预约|挂号|开放|停诊|出诊|坐诊)|专病门诊|(开设|开放|开诊)\S{0,6}门诊|挂号|坐诊|出诊|(不要|切勿|不可|别)(自行|擅自|随意)(停药|减药|换药|用药)|"
+    r"医生科普|科普[：:]")
 # wh-questions (哪/什么/谁/怎么/如何/多少) and A-not-A questions (能不能, 可不可以); 为什么 presupposes the claim,
 # 吗 questions can be rhetorical hooks, and so can 是不是 (「是不是白了一个度？」).
 _WH = re.compile(r"哪|什么|啥|谁|怎么|怎样|如何|多少|能不能|可不可以|可以不可以|行不行|适不适合|有没有用|管不管用")
@@ -81,9 +90,12 @@ _WHY = re.compile(r"为什么|为何|为啥")
 _RHETORICAL = re.compile(r"谁还(?:在|会|要|用)|还在为|谁说|谁(?:能|敢|还能)比")
 # The question is answered "no" right away: 「药妆？不，这是普通面霜」「能不能马上白？不能」.
 _ANSWERED_NO = re.compile(
-    r"\s*(?:(?:答|回答|主播|客服)[：:]\s*)?"  # 「问：…吗？答：不治病，就是…」
+    r"[”\"」』’\s]*(?:(?:答|回答|主播|客服|店主|掌柜|老板)[：:]\s*)?"  # 「问：…吗？答：不治病，就是…」
+    # a lead-in before the answer (v12: 「答案是不能」「说实话不能」「客服：亲，这是普通食品哦」)
+    r"(?:答案是|说实话|实话说|老实说|坦白(?:说|讲)|其实|亲[，,]?|哈哈[，,]?)?"
+    r"(?:这(?:只|就)?是(?:一款|款|个|一个)?普通|"
     r"(?:(?:不是|不能|不会|不行|并不|当然不|没有|不[\u4e00-\u9fff]{0,2}?)(?:的|哦|呢|啊)?[，,。.！!]"
-    r"|(?:这个|这|这点)?(?:我|我们)?(?:不敢说|不敢保证|不好说|说不好|不能保证|不确定))")
+    r"|(?:这个|这|这点)?(?:我|我们)?(?:不敢说|不敢保证|不好说|说不好|不能保证|不确定)))")
 
 
 _DISCLAIMER = re.compile(
@@ -154,6 +166,9 @@ def quoted_mention(text: str, start: int, end: int) -> bool:
         return True  # 「成语故事绘本：立竿见影、对症下药」: an entry in a list of words
     if _REPORTED.search(text, left, start) and _REBUTTAL.search(text, end, right):
         return True
+    if (_REPORTED.search(text, left, start) and right < len(text) and text[right] in "？?"
+            and _DEBUNKED_NEXT.match(text, right + 1)):
+        return True  # 「网上说喝柠檬水能治癌？别信！」: asked, then knocked down
     openings = [
         k for k in range(left, start)
         if text[k] in QUOTES and QUOTES[text[k]] not in text[k + 1:start] and QUOTES[text[k]] in text[end:right + 1]
@@ -186,7 +201,7 @@ def caution(text: str, start: int, end: int) -> bool:
 
 # A work or a course ABOUT an illness names it as its subject, not as an effect of the goods (h-recall9, v10/v11):
 # 「《抗癌日记》，作者记录了陪母亲治疗的三年」「高血压患者居家护理在线课程」「母婴护理师培训，教你观察新生儿黄疸」.
-_WORK = re.compile(r"《[^》]{1,30}》|课程|(?:线上|在线|网|公开|护理|照护|指导)课|培训|讲座|纪录片|教程|共\d+(?:讲|集|课)|授课|主讲")
+_WORK = re.compile(r"《[^》]{1,30}》|课程|(?:线上|在线|公开|护理|照护|指导)课|(?<!上)网课(?!党|族)|培训|讲座|纪录片|教程|共\d+(?:讲|集|课)|授课|主讲")
 # ...unless the sentence promises the illness gone: 「照着这本书天天练，糖尿病不用再吃药」「养生课，高血压都能调理好」.
 _WORK_CURES = re.compile(r"治好|治愈|痊愈|根治|调理好|好了|不用再?吃药|停药|减药|降下来|不再犯|没再犯|不犯了|康复了|摘掉")
 

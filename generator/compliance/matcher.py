@@ -23,9 +23,11 @@ SEVERITY_RANK = {"block": 0, "review": 1, "warn": 2}
 
 # Evidence markers for the documented exemptions (2023 enforcement guideline): a ranking needs a period,
 # a scope and a source; other factual claims need a source or a certificate.
-_SOURCE = re.compile(r"数据来源|来源|出处|据.{0,20}(统计|数据|报告|榜单)|source|榜单|报告")
+# A patient's own check-up (复查报告, 体检报告, 化验单) is not evidence for the goods (v12: 脂肪肝三个月逆转，复查报告给大家看)
+_PATIENT_REPORT = r"(?<!复查)(?<!体检)(?<!化验)(?<!检查)(?<!病历)"
+_SOURCE = re.compile(rf"数据来源|来源|出处|据.{{0,20}}(统计|数据|报告|榜单)|source|榜单|{_PATIENT_REPORT}报告")
 _PERIOD = re.compile(r"(19|20)\d\d(年|年度)?|\d+月|季度|年度")
-_CERT = re.compile(r"证书|编号|报告|批准文号|专利号|认证号|注册证|备案号|检测")
+_CERT = re.compile(rf"证书|编号|{_PATIENT_REPORT}报告|批准文号|专利号|认证号|注册证|备案号|检测")
 # A 特殊化妆品 registration recorded on the sheet (a spec such as 特殊化妆品注册证：国妆特字G20230123): the
 # certificate number itself, not just the words, and only from the sheet (a line cannot vouch for itself).
 _REGISTRATION = re.compile(r"国妆特进?字[gj]?\d{6,}|卫妆准字\d{6,}|(特殊化妆品|注册证|特证)[^\d]{0,8}[gj]\d{8,}")

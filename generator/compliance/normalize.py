@@ -63,10 +63,18 @@ def _simplified(text: str) -> str:
     return "".join(c2 if len(c2 := _t2s().convert(ch)) == 1 else ch for ch in text)
 
 
+# Emoji that spell a claim (v12: 「💯有效」 is 100%有效). The squared ideographs (🈚 无, 🈶 有, 🉑 可) need nothing here:
+# NFKC spells them, in traditional form, and the simplified reading follows.
+_EMOJI_WORDS = {"💯": "100%"}
+
+
 def _full_chars(text: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for i, ch in enumerate(_simplified(text)):
-        for n in unicodedata.normalize("NFKC", ch).lower():
+        spelled = _EMOJI_WORDS.get(ch) or unicodedata.normalize("NFKC", ch)
+        if spelled != ch and len(spelled) == 1 and is_cjk(spelled):
+            spelled = _simplified(spelled)  # 🈚 → 無 → 无
+        for n in spelled.lower():
             out.append((n, i))
     return out
 

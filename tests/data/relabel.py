@@ -1,4 +1,5 @@
-"""Relabel every family round to the labelling rules settled on 2026-11-28 (docs/compliance.md, "Learning from v11").
+"""Relabel every family round to the labelling rules (docs/compliance-labels.md): settled on 2026-11-28
+(docs/compliance.md, "Learning from v11"), state and whitening results refined after v12 ("Learning from v12").
 
     python tests/data/relabel.py            # rewrite the rounds in place, print what changed
     python tests/data/relabel.py --check    # change nothing; exit 1 when a round is not labelled to the rules
@@ -13,10 +14,23 @@ What the goods are comes from the project's own category mapping (`category_name
 sell many kinds of goods (个护 is toothpaste and 艾草贴 alike, 宠物 is cat food and cat litter), so for them, and
 where the mapping is wrong for one line, a person decided from the goods the line names: GOODS below. A line whose
 goods are not named (「口腔溃疡的克星」 under 个护) is not given a second family.
+
+The refinements after v12 (also only ADDING a family):
+- special_cosmetic: a whitening RESULT (变白, 白了, 就白, 白一个度, 白净脸) said by a line already labelled as a claim
+  (promised) about goods that are, or may be, a cosmetic (a cosmetic category, or none) is also special_cosmetic:
+  「用完皮肤立马白了一个度」 → promised|special_cosmetic. A lawful line that merely mentions the result (「有人问用一次能
+  白吗？说实话不能」) stays lawful; shoes, shirts and teeth are not skin (「一擦就白的小白鞋清洁剂」).
+- promised: a hair-colour result at one stroke (一梳就黑, the product named 一梳黑) on a line labelled special_cosmetic is
+  an instant result, so also promised (the rules' own example: 一梳就黑 → special_cosmetic|promised). Dyeing in one
+  application (一次染黑, 一洗就上色) is what a hair dye does and is left alone.
+- state: national teams, astronauts and state-level media as endorsers are Art. 9(2)'s 变相使用; no rule can tell
+  「国家队运动员同款跑鞋」 (an endorsement) from 「国家队主题纪念T恤」 (themed goods) by shape alone, so a person read
+  each line that names them: STATE_ENDORSED below.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -25,9 +39,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from generator.compliance.lexicon import category_names  # noqa: E402
 
 DATA = Path(__file__).parent
-ROUNDS = ["dev", *(f"heldout_v{n}" for n in range(1, 12))]
+ROUNDS = ["dev", *(f"heldout_v{n}" for n in range(1, 13))]
 BROAD = {"", "-", "个护", "母婴", "宠物"}
 FAMILY_OF_GOODS = {"food": "health_function", "cosmetic": "cosmetic_medical"}
+ADDED = ("health_function", "cosmetic_medical", "special_cosmetic", "promised", "state")
+
+# The skin turning white as the result: not 显白 (a colour flatters), 白茶, 蛋白, or white shoes, shirts and teeth.
+WHITENING_RESULT = re.compile(r"(变白|白了|就白|马上白|白一个度|白两个度|白一度|白净脸|白咗|白晒)")
+NOT_SKIN = re.compile(r"(牙|鞋|衬衫|衣|瓷砖|釉)")
+HAIR_AT_ONE_STROKE = re.compile(r"一梳(就)?(变)?黑")
+
+# A person's reading: lines that use a national team, an astronaut or state-level media to vouch for the goods.
+STATE_ENDORSED = {
+    "国家队运动员同款跑鞋",
+}
 
 # A person's reading of the goods a line names, where the category does not settle it (see the module docstring).
 # "food": a general food, drink, infant food or pet food (feed, treats, pet probiotics, cat milk); "cosmetic": an
@@ -91,18 +116,36 @@ def goods_of(text: str, category: str) -> str:
     return NEITHER
 
 
+def may_be_cosmetic(text: str, category: str) -> bool:
+    """A cosmetic category, or none that says otherwise (the labelling rules: "is, or may be, a cosmetic")."""
+    goods = goods_of(text, category)
+    return goods == COSMETIC or (goods == NEITHER and category in {"", "-"})
+
+
+def added_families(text: str, category: str, labels: set[str]) -> set[str]:
+    extra: set[str] = set()
+    if "disease" in labels and (second := FAMILY_OF_GOODS.get(goods_of(text, category))):
+        extra.add(second)
+    if ("promised" in labels and WHITENING_RESULT.search(text) and not NOT_SKIN.search(text)
+            and may_be_cosmetic(text, category)):
+        extra.add("special_cosmetic")
+    if "special_cosmetic" in labels and HAIR_AT_ONE_STROKE.search(text):
+        extra.add("promised")
+    if text in STATE_ENDORSED:
+        extra.add("state")
+    return extra - labels
+
+
 def relabel_line(raw: str) -> str:
-    """The line with its families completed, or unchanged (comments, lawful lines, non-disease lines)."""
+    """The line with its families completed, or unchanged (comments, lines the refinements do not reach)."""
     if not raw.strip() or raw.rstrip() == "#" or raw.startswith("# "):
         return raw
     text, category, families = raw.split("\t")
     labels = set() if families == "-" else set(families.split("|"))
-    if "disease" not in labels:
+    extra = added_families(text, category, labels)
+    if not extra:
         return raw
-    extra = FAMILY_OF_GOODS.get(goods_of(text, category))
-    if extra is None or extra in labels:
-        return raw
-    return f"{text}\t{category}\t{'|'.join(sorted(labels | {extra}))}"
+    return f"{text}\t{category}\t{'|'.join(sorted(labels | extra))}"
 
 
 def main(argv: list[str]) -> int:
@@ -113,10 +156,9 @@ def main(argv: list[str]) -> int:
         old = path.read_text(encoding="utf-8").split("\n")
         new = [relabel_line(line) for line in old]
         changed = [(n, a, b) for n, (a, b) in enumerate(zip(old, new, strict=True), start=1) if a != b]
-        added = {fam: sum(1 for _, a, b in changed if fam in b.split("\t")[2] and fam not in a.split("\t")[2])
-                 for fam in FAMILY_OF_GOODS.values()}
-        print(f"{name}: {len(changed)} lines (+health_function {added['health_function']}, "
-              f"+cosmetic_medical {added['cosmetic_medical']})")
+        added = {fam: sum(1 for _, a, b in changed if fam in b.split("\t")[2].split("|")
+                          and fam not in a.split("\t")[2].split("|")) for fam in ADDED}
+        print(f"{name}: {len(changed)} lines (" + ", ".join(f"+{fam} {n}" for fam, n in added.items()) + ")")
         for n, a, b in changed:
             print(f"  {path.name}:{n}: {a.split(chr(9))[2]} -> {b.split(chr(9))[2]}  {a.split(chr(9))[0]}")
         total += len(changed)
@@ -124,9 +166,9 @@ def main(argv: list[str]) -> int:
             path.write_text("\n".join(new), encoding="utf-8")
     seen = {line.split("\t")[0] for name in ROUNDS
             for line in (DATA / f"compliance_families_{name}.tsv").read_text(encoding="utf-8").split("\n")}
-    stale = [text for text in GOODS if text not in seen]
+    stale = [text for text in (*GOODS, *STATE_ENDORSED) if text not in seen]
     if stale:
-        print(f"GOODS names lines that no round has: {stale}")
+        print(f"GOODS or STATE_ENDORSED name lines that no round has: {stale}")
         return 1
     return 1 if check and total else 0
 
