@@ -109,7 +109,10 @@ def test_precision_and_recall_per_family(family: str) -> None:
 # teams and astronauts as endorsers; whitening results); v13 is being written blind to those rules and binds this
 # test once it has been scored (its scores go here, as v12's did).
 HELD_OUT = "heldout_v13"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
+    "disease": (0.820, 0.891), "state": (0.971, 0.944), "cosmetic_medical": (0.943, 0.868),
+    "special_cosmetic": (0.914, 0.889), "promised": (0.892, 0.767), "health_function": (0.929, 0.765),
+    "superlative": (0.872, 0.944)}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:
