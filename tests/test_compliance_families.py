@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v12`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v13`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -27,7 +27,7 @@ from generator.compliance.review import review_text
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
-          "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11", "heldout_v12")
+          "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11", "heldout_v12", "heldout_v13")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
@@ -104,15 +104,11 @@ def test_precision_and_recall_per_family(family: str) -> None:
 
 
 # The latest blind round, never used to write a rule: its held-out scores (by article) are the floor, so a later
-# rule change cannot lose what generalised. v12 (scored at 841c049, docs/compliance.md "The blind round v12") is
-# training data since h-recall10, relabelled with every round to the refined labelling rules (state media, national
-# teams and astronauts as endorsers; whitening results); v13 is being written blind to those rules and binds this
-# test once it has been scored (its scores go here, as v12's did).
-HELD_OUT = "heldout_v13"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
-    "disease": (0.820, 0.891), "state": (0.971, 0.944), "cosmetic_medical": (0.943, 0.868),
-    "special_cosmetic": (0.914, 0.889), "promised": (0.892, 0.767), "health_function": (0.929, 0.765),
-    "superlative": (0.872, 0.944)}
+# rule change cannot lose what generalised. v13 (scored at 1dab779, docs/compliance.md "The blind round v13") is
+# training data since h-recall11; v14 is being written blind to docs/compliance-labels.md and binds this test once it
+# has been scored (its scores go here, as v13's did).
+HELD_OUT = "heldout_v14"
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:
