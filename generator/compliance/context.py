@@ -51,7 +51,7 @@ _FREE_OF_TAIL = re.compile(
 _ADVICE_HEAD = re.compile(r"(?:请|建议|以防|为了|使用前|用前|请先|可先)\S{0,4}$")
 # Distancing: the writer reports someone else's claim in order to reject it.
 _DISTANCING = re.compile(
-    r"号称|所谓|自称|说自己是|别信|不要信|不信|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱|噱头|智商税|割韭菜|套路|避雷")
+    r"号称|所谓|自称|说自己是|别信|不要信|不信|(?:不要|别|不能|切勿)(?:相信|迷信|轻信|被)|谎称|吹嘘|鼓吹|标榜|骗人|忽悠|夸大|虚假|谣言|宣传的那样|不靠谱|噱头|智商税|割韭菜|套路|避雷")
 # Someone else's claim reported, then rebutted later in the sentence: 「有粉丝说吃了治好了胃病，这个说法不对」.
 _REPORTED = re.compile(
     r"(?:有人|有粉丝|粉丝|网上|网友|别人|外面|有的人|有顾客|有买家|买家|谁(?:跟|和|给)(?:你|您))(?:说|讲|传|称|问|留言|评论)")
@@ -64,7 +64,7 @@ _DEBUNKED_NEXT = re.compile(
 # A quoted word talked about as a word: 「“药妆”这个说法已经不允许用了」「《成语词典》收录“立竿见影”」.
 _ABOUT_THE_WORD = re.compile(r"说法|字眼|用语|词语|词条|成语|收录|释义|(?:两|三|四|几)个字|这个词|这种词|这类词|这些词")
 # The word named as a word, without quotes: 「其实没有药妆这个说法」.
-_WORD_ITSELF = r"(?:这个|这种|这类|这两个字|的)?(?:说法|字眼|用语|词语?|概念)"
+_WORD_ITSELF = r"(?:这个|这种|这类|这两个字|的)?(?:说法|字眼|用语|词语?|概念|[二两三四]个?字)"
 # A list of words (idioms, vocabulary) that the hit is one entry of: 「成语故事绘本：立竿见影、对症下药」.
 _WORD_LIST_HEAD = re.compile(r"成语|词语|词汇|字帖|词典|字典|谚语|歇后语")
 # A denial right before the opening quote: 「我们不卖“吃了就瘦”的东西」「包装上没有“药妆”两个字」「不敢说“三天见效”」.
@@ -96,6 +96,25 @@ _ANSWERED_NO = re.compile(
     r"(?:这(?:只|就)?是(?:一款|款|个|一个)?普通|"
     r"(?:(?:不是|不能|不会|不行|并不|当然不|没有|不[\u4e00-\u9fff]{0,2}?)(?:的|哦|呢|啊)?[，,。.！!]"
     r"|(?:这个|这|这点)?(?:我|我们)?(?:不敢说|不敢保证|不好说|说不好|不能保证|不确定)))")
+
+
+# A notice, a house rule or a training slide about what ads may not say quotes the banned words it lists (v13:
+# 「直播间规则：禁止主播说最、第一」「消费者注意：不要相信三天根治」「新规：宣称美白祛斑的化妆品必须取得注册证」
+# 「培训课件：哪些说法属于虚假宣传？比如一抹就白」): a label and a colon open the line, and the line forbids or warns.
+_NOTICE_HEAD = re.compile(r"(?:规则|新规|规定|提示|提醒|注意|须知|课件|培训|公告|通知|警示|守则|科普|小贴士)[：:]")
+_NOTICE_RULE = re.compile(
+    r"禁止|严禁|不得|不准|不允许|不能(?:出现|说|用|写|宣传|宣称|标|印)|(?:不要|别|切勿)(?:相信|信|说|写|用|被)|"
+    r"必须(?:取得|持有|具备|经过|备案|注册|有)|属于(?:虚假|违法|违规)|虚假宣传|违法|违规|极限词|违禁词|敏感词")
+# A list of the words, named as such after it: 「不要相信三天根治、无效退款这类说法」.
+_WORDS_NAMED_AFTER = re.compile(r"(?:[、，,和及与或][^。！？；、，,]{1,12}){0,4}?(?:这类|这些|此类|等|之类的?)(?:说法|词|用语|宣传|字眼|话术)")
+
+
+def notice_about_claims(text: str, start: int, end: int) -> bool:
+    """The line is a notice or a rule that quotes what may not be claimed, or a list of claims named as such."""
+    head = _NOTICE_HEAD.search(text, 0, start)
+    if head and head.start() <= 12 and _NOTICE_RULE.search(text):
+        return True
+    return bool(_WORDS_NAMED_AFTER.match(text, end))
 
 
 _DISCLAIMER = re.compile(
@@ -155,7 +174,8 @@ def _rule_cited(text: str, start: int, end: int) -> bool:
 def quoted_mention(text: str, start: int, end: int) -> bool:
     """The term is inside quotation marks, or reported with a distancing word, in a sentence that rejects it;
     or it is part of a title in 《》; or the sentence cites a rule that forbids it."""
-    if _in_title(text, start, end) or _rule_cited(text, start, end) or disclaimed(text, start):
+    if (_in_title(text, start, end) or _rule_cited(text, start, end) or disclaimed(text, start)
+            or notice_about_claims(text, start, end)):
         return True
     left = _left_edge(text, start, SENTENCE_BREAKS)
     right = _right_edge(text, end, SENTENCE_BREAKS)
@@ -180,6 +200,15 @@ def quoted_mention(text: str, start: int, end: int) -> bool:
     return bool(openings) or bool(_DISTANCING.search(text[left:start]))
 
 
+# A question that doubts the claim (v13: 「喝这个真的能治好胃病吗？」「美白精华到底有没有用吗？」「央视报道的那些产品都
+# 靠谱吗？」), or one that offers another way (「宝宝湿疹能用普通润肤霜吗？还是得看医生？」) asks; a hook is answered yes.
+_DOUBT = re.compile(r"真的|真能|真会|真有|到底|究竟|靠谱|有用吗|管用吗|有效吗|有效果吗|可信吗|是真的吗")
+_OR_ELSE_NEXT = re.compile(r"\s*还是[^。！？!?]{1,20}[？?]")
+_ANSWERED_YES = re.compile(
+    r"[”\"」』’\s]*(?:(?:答|回答|主播|客服|店主|老板)[：:]\s*)?(?:答案是)?"
+    r"(?:(?:能|可以|会|有|是的|是|有用|管用|有效)(?:的|啊|呀|哦|呢)?[，,。.！!]|当然|必须|没错|绝对|肯定|真的|亲测|实测|用过的?都说)")
+
+
 def wh_question(text: str, start: int, end: int) -> bool:
     """The sentence is a wh-question (ends with ？/?) that asks rather than asserts."""
     left = _left_edge(text, start, SENTENCE_BREAKS)
@@ -189,14 +218,32 @@ def wh_question(text: str, start: int, end: int) -> bool:
     if _ANSWERED_NO.match(text, right + 1):
         return True  # asked and denied: 「药妆？不，这是普通面霜」
     sentence = text[left:right]
-    return bool(_WH.search(sentence)) and not _WHY.search(sentence) and not _RHETORICAL.search(sentence)
+    if _WHY.search(sentence) or _RHETORICAL.search(sentence):
+        return False
+    if (_DOUBT.search(sentence) or _OR_ELSE_NEXT.match(text, right + 1)) and not _ANSWERED_YES.match(text, right + 1):
+        return True
+    return bool(_WH.search(sentence))
+
+
+# A clinician or a hospital speaking for itself (v13: 「医生提醒：血压高要按时吃药」「市人民医院：冬季是心脑血管疾病高发
+# 期」「我是三甲医院皮肤科医生，今天聊聊湿疹宝宝的日常护理要点」), or a personal record marked as no ad (「#糖尿病 饮食记录
+# …（非广告，个人记录）」): not an ad, as long as the line points at no goods and reports no cure.
+_CLINICIAN_SPEAKS = re.compile(
+    r"^\S{0,8}(?:医生|医师|大夫|营养师|药师|护士|医院|卫生院|卫健委)(?:提醒|提示|科普|温馨提示|说)?[：:]"
+    r"|^我是\S{0,12}(?:医生|医师|大夫|营养师|药师|护士)")
+_NOT_AN_AD = re.compile(r"非广告|不是广告|无广告?|非推广|个人记录|日常记录")
+_POINTS_AT_GOODS = re.compile(r"这款|此款|本品|这个产品|我们家|这瓶|这盒|这支|这罐|链接|下单|拍下|囤|入手|同款|推荐|专用")
 
 
 def caution(text: str, start: int, end: int) -> bool:
-    """The sentence is a warning or a restriction (慎用, 请勿使用, 遵医嘱), not a benefit."""
+    """The sentence is a warning or a restriction (慎用, 请勿使用, 遵医嘱), not a benefit; or the line is a clinician's
+    own advice or a personal record marked as no ad."""
     left = _left_edge(text, start, SENTENCE_BREAKS)
     right = _right_edge(text, end, SENTENCE_BREAKS)
-    return bool(_CAUTION.search(text, left, right))
+    if _CAUTION.search(text, left, right):
+        return True
+    speaker = _CLINICIAN_SPEAKS.search(text) or _NOT_AN_AD.search(text)
+    return bool(speaker) and not _POINTS_AT_GOODS.search(text) and not _WORK_CURES.search(text)
 
 
 # A work or a course ABOUT an illness names it as its subject, not as an effect of the goods (h-recall9, v10/v11):
