@@ -65,13 +65,24 @@ def _simplified(text: str) -> str:
 
 # Emoji that spell a claim (v12: 「💯有效」 is 100%有效). The squared ideographs (🈚 无, 🈶 有, 🉑 可) need nothing here:
 # NFKC spells them, in traditional form, and the simplified reading follows.
-_EMOJI_WORDS = {"💯": "100%"}
+_EMOJI_WORDS = {"💯": "100%", "🩸": "血", "🍬": "糖"}  # v13: 血🍬降下来了, 🩸糖高的宝子
+# Tone-marked pinyin is read toneless (v13: 「tiáo节血tang」), ü as the v the pinyin tables write.
+_TONED_U = set("üǖǘǚǜ")
+
+
+def _toneless(ch: str) -> str:
+    if ch in _TONED_U:
+        return "v"
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base if len(base) == 1 and base.isascii() and base.isalpha() else ch
 
 
 def _full_chars(text: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for i, ch in enumerate(_simplified(text)):
         spelled = _EMOJI_WORDS.get(ch) or unicodedata.normalize("NFKC", ch)
+        if len(spelled) == 1 and not spelled.isascii() and spelled.isalpha() and not is_cjk(spelled):
+            spelled = _toneless(spelled)
         if spelled != ch and len(spelled) == 1 and is_cjk(spelled):
             spelled = _simplified(spelled)  # 🈚 → 無 → 无
         for n in spelled.lower():
