@@ -255,6 +255,8 @@ _WORK_CURES = re.compile(r"治好|治愈|痊愈|根治|调理好|好了|不用�
 
 def about_a_work(text: str, start: int, end: int) -> bool:
     """The sentence is about a book, film or course whose subject is the illness, and promises no cure."""
+    if "《" in text[start:end] and "》" in text[start:end]:
+        return False  # the title is inside the claim: 「央视《每周质量报告》报道过的…」 names the programme that reported (v13)
     sentence = text[_left_edge(text, start, SENTENCE_BREAKS):_right_edge(text, end, SENTENCE_BREAKS)]
     return bool(_WORK.search(sentence)) and not _WORK_CURES.search(sentence)
 
