@@ -81,7 +81,7 @@ def _full_chars(text: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for i, ch in enumerate(_simplified(text)):
         spelled = _EMOJI_WORDS.get(ch) or unicodedata.normalize("NFKC", ch)
-        if len(spelled) == 1 and not spelled.isascii() and spelled.isalpha() and not is_cjk(spelled):
+        if "\u00c0" <= spelled <= "\u024f" or "\u1e00" <= spelled <= "\u1eff":  # Latin letters with marks
             spelled = _toneless(spelled)
         if spelled != ch and len(spelled) == 1 and is_cjk(spelled):
             spelled = _simplified(spelled)  # 🈚 → 無 → 无
