@@ -108,7 +108,10 @@ def test_precision_and_recall_per_family(family: str) -> None:
 # training data since h-recall11; v14 is being written blind to docs/compliance-labels.md and binds this test once it
 # has been scored (its scores go here, as v13's did).
 HELD_OUT = "heldout_v14"
-HELD_OUT_SCORES: dict[str, tuple[float, float]] = {}
+HELD_OUT_SCORES: dict[str, tuple[float, float]] = {
+    "disease": (0.904, 0.839), "state": (1.000, 0.897), "cosmetic_medical": (0.974, 0.881),
+    "special_cosmetic": (0.974, 0.844), "promised": (0.929, 0.765), "health_function": (0.922, 0.825),
+    "superlative": (0.923, 1.000)}
 
 
 def test_the_latest_blind_round_does_not_regress() -> None:
