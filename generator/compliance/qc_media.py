@@ -111,7 +111,8 @@ class Loudness:
     """EBU R128 integrated loudness and true peak, measured in a background ffmpeg while frames are read."""
 
     def __init__(self, path: Path) -> None:
-        cmd = ["ffmpeg", "-hide_banner", "-nostats", "-vn", "-i", str(path), "-af", "ebur128=peak=true",
+        # framelog=verbose: the summary only, not ten meter lines per second of audio through the pipe
+        cmd = ["ffmpeg", "-hide_banner", "-nostats", "-vn", "-i", str(path), "-af", "ebur128=peak=true:framelog=verbose",
                "-f", "null", "-"]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
