@@ -3,7 +3,7 @@
 Each line names the families it contains (or "-" for a hard negative). A line counts as flagged for a family
 when the reviewer returns a block or review finding of that family; warn-level findings do not count.
 
-The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v13`,
+The files were written in rounds: `dev` together with the rules, then `heldout_v1` … `heldout_v15`,
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
@@ -27,7 +27,8 @@ from generator.compliance.review import review_text
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
-          "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11", "heldout_v12", "heldout_v13")
+          "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11", "heldout_v12", "heldout_v13", "heldout_v14",
+          "heldout_v15")
 FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
@@ -103,27 +104,20 @@ def test_precision_and_recall_per_family(family: str) -> None:
     assert precision >= 0.95 and recall >= 0.95, mine
 
 
-# The latest blind round, never used to write a rule: its held-out scores (by article) are the floor, so a later
-# rule change cannot lose what generalised. v13 (scored at 1dab779, docs/compliance.md "The blind round v13") is
-# training data since h-recall11; v14 is being written blind to docs/compliance-labels.md and binds this test once it
-# has been scored (its scores go here, as v13's did).
-# Blind rounds not learned from, with the scores each had when it was scored once (docs/compliance.md). v14 and v15
-# were both written blind to the same labelling rules and scored on the same rules (v15 one commit later, with no
-# rule change between): two measures of how the rules generalise, each held here so that no change loses them.
-HELD_OUT_SCORES: dict[str, dict[str, tuple[float, float]]] = {
-    "heldout_v14": {
-        "disease": (0.904, 0.839), "state": (1.000, 0.897), "cosmetic_medical": (0.974, 0.881),
-        "special_cosmetic": (0.974, 0.844), "promised": (0.929, 0.765), "health_function": (0.922, 0.825),
-        "superlative": (0.923, 1.000)},
-    "heldout_v15": {
-        "disease": (0.881, 0.771), "state": (0.971, 0.971), "cosmetic_medical": (1.000, 0.805),
-        "special_cosmetic": (0.882, 0.857), "promised": (0.949, 0.725), "health_function": (0.938, 0.804),
-        "superlative": (0.946, 0.946)},
-}
+# Blind rounds not learned from, with the scores each had when it was scored once (docs/compliance.md): the floor, so
+# a later rule change cannot lose what generalised. v14 and v15 (scored at caefcc1 and 1323e2f) are training data since
+# h-recall12; v16 is being written blind to docs/compliance-labels.md and binds this test once it has been scored (its
+# scores go here, as v14's and v15's did). While the dict is empty the test skips and says why.
+HELD_OUT_SCORES: dict[str, dict[str, tuple[float, float]]] = {}
 
 
-@pytest.mark.parametrize("held_out", sorted(HELD_OUT_SCORES))
+@pytest.mark.parametrize("held_out", sorted(HELD_OUT_SCORES) or ["(none scored yet)"])
 def test_the_blind_rounds_do_not_regress(held_out: str) -> None:
+    if held_out not in HELD_OUT_SCORES:
+        pytest.skip("no blind round is held out: v14 and v15 are training data since h-recall12, and v16 binds this "
+                    "test once it has been scored on the rules")
+    if not (DATA / f"compliance_families_{held_out}.tsv").exists():
+        pytest.skip(f"compliance_families_{held_out}.tsv is not in tests/data yet")
     rows = load(held_out)
     assert held_out not in ROUNDS, "a round the rules learned from is training data, not held out"
     table, errors = scores(rows)

@@ -65,7 +65,8 @@ def _simplified(text: str) -> str:
 
 # Emoji that spell a claim (v12: 「💯有效」 is 100%有效). The squared ideographs (🈚 无, 🈶 有, 🉑 可) need nothing here:
 # NFKC spells them, in traditional form, and the simplified reading follows.
-_EMOJI_WORDS = {"💯": "100%", "🩸": "血", "🍬": "糖"}  # v13: 血🍬降下来了, 🩸糖高的宝子
+# v13: 血🍬降下来了, 🩸糖高的宝子; h-recall12 (v14, v15): 💊妆 is 药妆, 改善💤质量 is 改善睡眠质量, 全网🥇 is 全网第一
+_EMOJI_WORDS = {"💯": "100%", "🩸": "血", "🍬": "糖", "💊": "药", "💤": "睡眠", "🥇": "第一"}
 # Tone-marked pinyin is read toneless (v13: 「tiáo节血tang」), ü as the v the pinyin tables write.
 _TONED_U = set("üǖǘǚǜ")
 

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from generator.compliance.lexicon import category_names  # noqa: E402
 
 DATA = Path(__file__).parent
-ROUNDS = ["dev", *(f"heldout_v{n}" for n in range(1, 14))]
+ROUNDS = ["dev", *(f"heldout_v{n}" for n in range(1, 16))]
 BROAD = {"", "-", "个护", "母婴", "宠物"}
 FAMILY_OF_GOODS = {"food": "health_function", "cosmetic": "cosmetic_medical"}
 ADDED = ("health_function", "cosmetic_medical", "special_cosmetic", "promised", "state")
