@@ -7,7 +7,7 @@ The files were written in rounds: `dev` together with the rules, then `heldout_v
 each written after the rules were frozen (the commit is in each file's header) and scored before the rules
 changed again.
 
-A finding's category is the reviewer's own (finer) name; FAMILY_OF maps the categories that belong to a family by
+A finding's category is the reviewer's own (finer) name; FAMILY_OF (tests/compliance_shapes.py) maps the categories that belong to a family by
 article: 第一/唯一 (first_unique), 级/极/顶 (grade) and price claims (price) are all 广告法 Art. 9(3) absolute terms,
 so they count as `superlative`; guarantees (guarantee: 保证有效, 100%有效, 无副作用) promise an effect, so they count
 as `promised`. Any other category counts under its own name. docs/compliance.md records the scores each round had when it was still held out; after scoring,
@@ -22,14 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.compliance.review import review_text
+from tests.compliance_shapes import families
 
 DATA = Path(__file__).parent / "data"
 FAMILIES = ("disease", "state", "cosmetic_medical", "special_cosmetic", "promised", "health_function", "superlative")
 ROUNDS = ("dev", "heldout_v1", "heldout_v2", "heldout_v3", "heldout_v4", "heldout_v5", "heldout_v6", "heldout_v7",
           "heldout_v8", "heldout_v9", "heldout_v10", "heldout_v11", "heldout_v12", "heldout_v13", "heldout_v14",
           "heldout_v15")
-FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,7 @@ def load(name: str) -> list[Row]:
 def flagged(row: Row) -> set[str]:
     """The families the reviewer reports for a line: each block/review finding's own, and the families it cites as
     well (a disease claim by a general food also cites health_function on the same finding, Finding.also)."""
-    found = [f for f in review_text(row.text, category=row.category) if f.severity != "warn"]
-    return {FAMILY_OF.get(c, c) for f in found for c in (f.category, *(a.category for a in f.also))}
+    return families(row.text, row.category)
 
 
 def scores(rows: list[Row]) -> tuple[dict[str, tuple[float, float, int, int]], list[str]]:

@@ -8,20 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.compliance.review import review_text
-
-FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
-
-
-def families(text: str, category: str = "") -> dict[str, set[str]]:
-    """Family → the severities of the findings reported for it (warn-level findings left out, as in scoring)."""
-    out: dict[str, set[str]] = {}
-    for f in review_text(text, category=category):
-        if f.severity == "warn":
-            continue
-        for c in (f.category, *(a.category for a in f.also)):
-            out.setdefault(FAMILY_OF.get(c, c), set()).add(f.severity)
-    return out
+from tests.compliance_shapes import severities_by_family as families
 
 
 @pytest.mark.parametrize(("text", "category", "family", "severity"), [

@@ -8,15 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.compliance.review import review_text
-
-FAMILY_OF = {"first_unique": "superlative", "grade": "superlative", "price": "superlative", "guarantee": "promised"}
-
-
-def families(text: str, category: str = "") -> set[str]:
-    """The families of the block and review findings reported for a line (warn left out, as in scoring)."""
-    return {FAMILY_OF.get(c, c) for f in review_text(text, category=category) if f.severity != "warn"
-            for c in (f.category, *(a.category for a in f.also))}
+from tests.compliance_shapes import families
 
 
 @pytest.mark.parametrize(("text", "category", "family"), [
