@@ -6,6 +6,7 @@ tokenizer that knows our terms) and cached, because the pipeline reviews every l
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from dataclasses import dataclass, field
@@ -71,9 +72,12 @@ class Hit:
             start=self.start, end=self.end, suggestion=self.suggestion(), where=where,
             reason=(f"「{self.term}」读作「{self.hidden}」（拼音或字母规避审核，按原词审核）。{self.rule.reason}"
                     if self.hidden else self.rule.reason),
-            basis=self.rule.basis, advice=self.rule.advice,
-            also=[AlsoCited(category=a.category, basis=a.basis, reason=a.reason) for a in self.also],
+            basis=self.rule.basis, advice=self.rule.advice, also=self.cited(),
         )
+
+    def cited(self) -> list[AlsoCited]:
+        """The further families and articles this claim violates, as findings carry them."""
+        return [AlsoCited(category=a.category, basis=a.basis, reason=a.reason) for a in self.also]
 
 
 @dataclass
@@ -233,8 +237,7 @@ class Matcher:
         reading = mandarin_reading(text)
         if reading is not None:
             # Cantonese copy (呢支面霜搽落去，暗疮消得好快): read in Mandarin, same offsets, reported on what was written
-            read = [Hit(h.rule, h.start, h.end, text[h.start:h.end], h.key, h.replace, h.fix, h.priority, h.view)
-                    for h in self._find_in(reading, normalize(reading), evidence)]
+            read = [dataclasses.replace(h, term=text[h.start:h.end]) for h in self._find_in(reading, normalize(reading), evidence)]
             hits = _resolve_overlaps(hits + read) if read else hits
         if has_mixed_latin(norm):
             dodged = self._dodged_hits(text, norm, evidence)
@@ -246,18 +249,19 @@ class Matcher:
         unless a finding of that family already covers the claim (「降血压」 by a food has its own)."""
         if not (self.goods.settled or self.goods.candidates):
             return hits
-        if not any(h.rule.category == "disease" and h.rule.severity != "warn" for h in hits):
-            return hits
-        cites = self.goods.cites(norm.compact.text)
+        def claims(h: Hit) -> bool:
+            return h.rule.category == "disease" and h.rule.severity != "warn"
+
+        cites = self.goods.cites(norm.compact.text) if any(map(claims, hits)) else ()
         if not cites:
             return hits
         out = []
         for h in hits:
-            if h.rule.category == "disease" and h.rule.severity != "warn":
+            if claims(h):
                 also = tuple(a for a in cites if not any(
                     o.rule.category == a.category and o.start < h.end and h.start < o.end for o in hits))
                 if also:
-                    h = Hit(h.rule, h.start, h.end, h.term, h.key, h.replace, h.fix, h.priority, h.view, h.hidden, also)
+                    h = dataclasses.replace(h, also=also)
             out.append(h)
         return out
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, computed_field
 from generator.compliance.matcher import Evidence, matcher_for_category
 from generator.compliance.review import fix_text, product_findings
 from generator.models import AlsoCited, RowError
+from generator.models.compliance import further_articles
 from generator.settings import SheetLimits
 
 # Columns that hold codes, numbers or file names rather than claims.
@@ -57,7 +58,7 @@ class CellFinding(BaseModel):
             fix = "check: keep it only with proof (data source, certificate) on the sheet"
         else:
             fix = "rewrite: remove this claim" + (f" — {self.advice}" if self.advice else "")
-        also = "".join(f"; also {a.basis} ({a.category})" for a in self.also if a.basis not in self.basis)
+        also = "".join(f"; also {a.basis} ({a.category})" for a in further_articles(self.also, self.basis))
         return (f'row {self.row}, {self.column}: "{_short(self.text)}" — {self.basis} {self.label}「{self.term}」{also}; '
                 f"{fix}")
 
@@ -139,7 +140,7 @@ def lint_table(table: Any, *, limits: SheetLimits | None = None) -> SheetLint:
                     row=raw.number, column=column, text=text, term=hit.term, start=hit.start, end=hit.end,
                     rule=hit.rule.key, family=hit.rule.category, label=hit.rule.label, severity=hit.rule.severity,
                     basis=hit.rule.basis, reason=hit.rule.reason, suggestion=hit.suggestion(), rewrite=rewrite,
-                    advice=hit.rule.advice, also=hit.finding().also))
+                    advice=hit.rule.advice, also=hit.cited()))
         product = products.get(raw.number)
         if product is not None:
             for finding in product_findings(product):

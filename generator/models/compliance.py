@@ -18,6 +18,11 @@ class AlsoCited(BaseModel):
     reason: str = ""
 
 
+def further_articles(also: list[AlsoCited], basis: str) -> list[AlsoCited]:
+    """The cited families whose article `basis` (the finding's own) does not already name: what to show."""
+    return [a for a in also if a.basis not in basis]
+
+
 class Finding(BaseModel):
     """One compliance hit (the compliance module fills these)."""
 
@@ -38,7 +43,7 @@ class Finding(BaseModel):
 
     def further_articles(self) -> list[AlsoCited]:
         """The cited families whose article the finding's own basis does not already name (what to show)."""
-        return [a for a in self.also if a.basis not in self.basis]
+        return further_articles(self.also, self.basis)
 
 
 class ComplianceReport(BaseModel):
