@@ -37,7 +37,8 @@ def serve(library: str = "", stdin=sys.stdin, stdout=sys.stdout) -> None:  # noq
     try:
         lib = _Library(library)
     except EspeakError as exc:
-        stdout.write(json.dumps({"ok": False, "error": str(exc)}) + "\n")
+        # the problem only: the parent raises its own EspeakError, whose fix would otherwise be said twice
+        stdout.write(json.dumps({"ok": False, "error": exc.problem}) + "\n")
         stdout.flush()
         return
     stdout.write(json.dumps({"ok": True, "ready": True}) + "\n")
